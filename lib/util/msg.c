@@ -1,0 +1,284 @@
+/*
+ * msg - diagnostics to stderr, syslog and maillog_file; see msg.h.
+ *
+ * Records are formatted once into a fixed buffer (long records are cut,
+ * never overflowed) and written with one write() per sink, so lines from
+ * concurrent processes do not interleave within a line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "util/msg.h"
+#include "util/mymalloc.h"
+
+#define MSG_LINE_MAX 4096
+#define MSG_ERROR_BOUND 13
+
+int msg_verbose;
+
+static char msg_prog[64] = "tern";
+static char msg_syslog_ident[128] = "postfix/tern";
+static int msg_sink_mask = MSG_STDERR;
+static int msg_facility = LOG_MAIL;
+static int msg_syslog_open;
+static char *msg_logfile;
+static void (*msg_cleanup_hook)(void);
+static int msg_errors;
+
+static const struct {
+    const char *name;
+    int code;
+} msg_facilities[] = {
+    {"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON},
+    {"daemon", LOG_DAEMON}, {"ftp", LOG_FTP},           {"kern", LOG_KERN},
+    {"lpr", LOG_LPR},       {"mail", LOG_MAIL},         {"news", LOG_NEWS},
+    {"syslog", LOG_SYSLOG}, {"user", LOG_USER},         {"uucp", LOG_UUCP},
+    {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},     {"local2", LOG_LOCAL2},
+    {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},     {"local5", LOG_LOCAL5},
+    {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+};
+
+int
+msg_facility_code(const char *name)
+{
+    for (size_t i = 0; i < sizeof(msg_facilities) / sizeof(msg_facilities[0]); i++)
+        if (strcasecmp(msg_facilities[i].name, name) == 0)
+            return msg_facilities[i].code;
+    return -1;
+}
+
+void
+msg_init(const char *progname, int sinks)
+{
+    const char *slash = strrchr(progname, '/');
+
+    snprintf(msg_prog, sizeof(msg_prog), "%s", slash ? slash + 1 : progname);
+    snprintf(msg_syslog_ident, sizeof(msg_syslog_ident), "postfix/%s", msg_prog);
+    msg_sink_mask = sinks;
+}
+
+void
+msg_set_sinks(int sinks)
+{
+    msg_sink_mask = sinks;
+}
+
+int
+msg_sinks(void)
+{
+    return msg_sink_mask;
+}
+
+const char *
+msg_progname(void)
+{
+    return msg_prog;
+}
+
+/*
+ * syslog_name may already name the program ("postfix/submission"); then it
+ * is used as is, otherwise the program name is appended, as Postfix does.
+ */
+void
+msg_set_syslog(const char *syslog_name, const char *facility)
+{
+    int code;
+
+    if (syslog_name && *syslog_name) {
+        if (strchr(syslog_name, '/'))
+            snprintf(msg_syslog_ident, sizeof(msg_syslog_ident), "%s", syslog_name);
+        else
+            snprintf(msg_syslog_ident, sizeof(msg_syslog_ident), "%s/%s", syslog_name,
+                     msg_prog);
+    }
+    if (facility && *facility) {
+        if ((code = msg_facility_code(facility)) < 0)
+            msg_warn("unknown syslog_facility: %s", facility);
+        else
+            msg_facility = code;
+    }
+    if (msg_syslog_open) {
+        closelog();
+        msg_syslog_open = 0;
+    }
+}
+
+void
+msg_set_logfile(const char *path)
+{
+    myfree(msg_logfile);
+    msg_logfile = (path && *path) ? mystrdup(path) : NULL;
+}
+
+void
+msg_set_cleanup(void (*cleanup)(void))
+{
+    msg_cleanup_hook = cleanup;
+}
+
+int
+msg_error_count(void)
+{
+    return msg_errors;
+}
+
+static void
+msg_write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        buf += n;
+        len -= (size_t) n;
+    }
+}
+
+static void
+msg_to_logfile(const char *text)
+{
+    char line[MSG_LINE_MAX + 256];
+    char stamp[32];
+    char host[256];
+    time_t now = time(NULL);
+    struct tm tm;
+    int fd;
+    int len;
+
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = 0;
+    len = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s\n", stamp, host, msg_syslog_ident,
+                   (long) getpid(), text);
+    if (len < 0)
+        return;
+    if ((size_t) len >= sizeof(line))
+        len = sizeof(line) - 1;
+    if ((fd = open(msg_logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
+        return;
+    msg_write_all(fd, line, (size_t) len);
+    close(fd);
+}
+
+void
+msg_vlog(const char *severity, const char *fmt, va_list ap)
+{
+    char text[MSG_LINE_MAX];
+    char line[MSG_LINE_MAX + 128];
+    int saved_errno = errno;
+    int off = 0;
+    int len;
+
+    if (severity)
+        off = snprintf(text, sizeof(text), "%s: ", severity);
+    errno = saved_errno;
+    vsnprintf(text + off, sizeof(text) - (size_t) off, fmt, ap);
+    for (char *cp = text; *cp; cp++)
+        if (*cp == '\n' || *cp == '\r')
+            *cp = ' ';
+    if (msg_sink_mask & MSG_STDERR) {
+        len = snprintf(line, sizeof(line), "%s: %s\n", msg_prog, text);
+        if (len > 0)
+            msg_write_all(2, line, (size_t) len < sizeof(line) ? (size_t) len : sizeof(line) - 1);
+    }
+    if (msg_logfile) {
+        msg_to_logfile(text);
+    } else if (msg_sink_mask & MSG_SYSLOG) {
+        if (!msg_syslog_open) {
+            openlog(msg_syslog_ident, LOG_PID | LOG_NDELAY, msg_facility);
+            msg_syslog_open = 1;
+        }
+        syslog(LOG_INFO, "%s", text);
+    }
+    errno = saved_errno;
+}
+
+void
+msg_info(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg_vlog(NULL, fmt, ap);
+    va_end(ap);
+}
+
+void
+msg_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg_vlog("warning", fmt, ap);
+    va_end(ap);
+}
+
+void
+msg_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg_vlog("error", fmt, ap);
+    va_end(ap);
+    if (++msg_errors >= MSG_ERROR_BOUND)
+        msg_fatal("too many errors - program terminated");
+}
+
+static void
+msg_run_cleanup(void)
+{
+    void (*hook)(void) = msg_cleanup_hook;
+
+    msg_cleanup_hook = NULL;
+    if (hook)
+        hook();
+}
+
+void
+msg_fatal_status(int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg_vlog("fatal", fmt, ap);
+    va_end(ap);
+    msg_run_cleanup();
+    exit(status);
+}
+
+void
+msg_fatal(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg_vlog("fatal", fmt, ap);
+    va_end(ap);
+    msg_run_cleanup();
+    exit(1);
+}
+
+void
+msg_panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg_vlog("panic", fmt, ap);
+    va_end(ap);
+    msg_run_cleanup();
+    abort();
+}
