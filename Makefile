@@ -78,11 +78,14 @@ FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/fuzz/obj/%.o)
 
-.PHONY: all deps check asan install run fuzz fuzz-long unit clean bench
+.PHONY: all deps deps-build check asan install run fuzz fuzz-long unit clean bench
 all: $(BINS) $(UNIT_BINS)
 
 deps:
-	@sh tools/deps.sh
+	@sh tools/deps.sh all
+
+deps-build:
+	@sh tools/deps.sh build
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
@@ -136,7 +139,8 @@ install: all
 	mailq_path=$(mailq_path) sendmail_path=$(sendmail_path) \
 	COMMANDS="$(COMMANDS)" DAEMONS="$(DAEMONS)" LINKS="$(LINKS)" sh tools/install.sh
 
-run: deps all
+run: deps-build
+	$(MAKE) all
 	O=$(O) sh tools/run-instance.sh
 
 bench: all

@@ -1,6 +1,8 @@
 #!/bin/sh
 # deps.sh - make sure the Debian packages Tern builds and tests with are installed.
 #
+# Usage: deps.sh [build|all]   (build: what "make"/"make run" need; all: also the tests')
+#
 # As root, missing packages are installed with apt-get (non-interactively; Debian's
 # postfix package, used only as a test oracle, is preseeded to "No configuration"
 # so it never configures or starts itself). As another user, the missing packages
@@ -10,7 +12,10 @@ set -e
 BUILD_PKGS="gcc make clang libclang-rt-14-dev libdb-dev libpcre2-dev libssl-dev libsasl2-dev
 libcmocka-dev pkg-config"
 TEST_PKGS="python3 python3-pytest postfix postfix-pcre db-util"
-PKGS="$BUILD_PKGS $TEST_PKGS"
+case "${1:-all}" in
+build) PKGS="$BUILD_PKGS" ;;
+*) PKGS="$BUILD_PKGS $TEST_PKGS" ;;
+esac
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,50 @@
+#!/bin/sh
+# install.sh - "make install": copy Tern's programs, default configuration and manual
+# pages into $DESTDIR with the compiled-in layout.
+#
+# Commands go to $command_directory, daemons to $daemon_directory, sendmail's aliases
+# (mailq, newaliases) to their paths, configuration files to $config_directory (an
+# existing main.cf or master.cf is never overwritten), manual pages under
+# $manpage_directory. Without DESTDIR and as root, the postfix user and postdrop group
+# are created when missing, as Debian's package does.
+set -e
+: "${O:=build}"
+D="${DESTDIR:-}"
+
+install -d "$D$command_directory" "$D$daemon_directory" "$D$config_directory"
+for p in $COMMANDS; do
+    install -m 0755 "$O/bin/$p" "$D$command_directory/$p"
+done
+for p in $DAEMONS; do
+    install -m 0755 "$O/bin/$p" "$D$daemon_directory/$p"
+done
+for l in $LINKS; do
+    name=${l%%:*}
+    target=${l#*:}
+    ln -f "$D$command_directory/$target" "$D$command_directory/$name" 2>/dev/null ||
+        ln -f "$D$daemon_directory/$target" "$D$daemon_directory/$name"
+done
+for f in conf/*; do
+    [ -f "$f" ] || continue
+    dest="$D$config_directory/$(basename "$f")"
+    if [ -e "$dest" ]; then
+        echo "install: keeping existing $dest"
+    else
+        install -m 0644 "$f" "$dest"
+    fi
+done
+for sect in 1 5 8; do
+    for page in man/man$sect/*.$sect; do
+        [ -f "$page" ] || continue
+        install -d "$D$manpage_directory/man$sect"
+        install -m 0644 "$page" "$D$manpage_directory/man$sect/"
+    done
+done
+
+if [ -z "$D" ] && [ "$(id -u)" = 0 ]; then
+    getent group postdrop >/dev/null || groupadd --system postdrop
+    getent passwd postfix >/dev/null ||
+        useradd --system --home-dir /var/spool/postfix --no-create-home \
+            --shell /usr/sbin/nologin --user-group postfix
+fi
+echo "install: done (DESTDIR=${D:-/})"
