@@ -117,7 +117,10 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBTERN)
 $(O)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
-$(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+$(O)/fuzz/libtern-fuzz.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/fuzz/libtern-fuzz.a
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 

@@ -3,15 +3,18 @@
  *
  * Reads fill rbuf with one read(2); writes collect in wbuf and go out when
  * it is full or on vstream_flush. With a timeout, poll(2) guards each
- * system call; EINTR is retried. A read of 0 bytes sets EOF; a failed or
+ * system call; EINTR is retried. Writes under a timeout never block: see
+ * vstream_write_some. A read of 0 bytes sets EOF; a failed or
  * timed-out call sets ERR (and TIMEOUT), which stays set.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "util/vstream.h"
 #include "util/mymalloc.h"
@@ -154,6 +157,24 @@ vstream_get_line(struct vstream *sp, struct vstring *buf, size_t limit)
     }
 }
 
+/*
+ * One write that cannot block past the timeout: poll(2) promises room for
+ * some bytes only, so with a timeout a socket is written with MSG_DONTWAIT
+ * and anything else in PIPE_BUF pieces (what POLLOUT guarantees for pipes).
+ */
+static ssize_t
+vstream_write_some(struct vstream *sp, const char *data, size_t len)
+{
+    ssize_t n;
+
+    if (sp->timeout <= 0)
+        return write(sp->fd, data, len);
+    n = send(sp->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0 || errno != ENOTSOCK)
+        return n;
+    return write(sp->fd, data, len < PIPE_BUF ? len : PIPE_BUF);
+}
+
 static int
 vstream_write_fd(struct vstream *sp, const char *data, size_t len)
 {
@@ -162,8 +183,8 @@ vstream_write_fd(struct vstream *sp, const char *data, size_t len)
     while (len > 0) {
         if (vstream_wait(sp, POLLOUT) < 0)
             return -1;
-        n = write(sp->fd, data, len);
-        if (n < 0 && errno == EINTR)
+        n = vstream_write_some(sp, data, len);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n <= 0) {
             sp->flags |= VSTREAM_FLAG_ERR;
