@@ -4,12 +4,16 @@
  *
  * Every wait goes through poll_fd_ms(), which keeps a deadline on the
  * monotonic clock so that signals (EINTR) never stretch a time limit and
- * clock changes never shorten or lengthen it.
+ * clock changes never shorten or lengthen it. Writes are sized so that
+ * they cannot block once poll said "writable" (see write_bounded), so a
+ * time limit holds on blocking descriptors too.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,7 +26,7 @@ monotonic_ms(void)
 
     if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
         return 0;
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Sets or clears one flag with a get/set fcntl pair; returns the old state. */
@@ -62,7 +66,7 @@ int
 poll_fd_ms(int fd, int events, int timeout_ms)
 {
     long long deadline = monotonic_ms() + timeout_ms;
-    struct pollfd pfd = {.fd = fd, .events = (short) events};
+    struct pollfd pfd = {.fd = fd, .events = (short)events};
     int wait_ms = timeout_ms;
     int n;
 
@@ -85,7 +89,7 @@ poll_fd_ms(int fd, int events, int timeout_ms)
         if (timeout_ms > 0) {
             long long left = deadline - monotonic_ms();
 
-            wait_ms = left > 0 ? (int) left : 0;
+            wait_ms = left > 0 ? (int)left : 0;
         }
     }
 }
@@ -121,7 +125,7 @@ read_deadline(int fd, void *buf, size_t len, long long deadline)
 
         if (deadline >= 0 && left < 0)
             left = 0;
-        if (poll_fd_ms(fd, POLLIN, left > INT_MAX ? INT_MAX : (int) left) < 0)
+        if (poll_fd_ms(fd, POLLIN, left > INT_MAX ? INT_MAX : (int)left) < 0)
             return -1;
         if ((n = read(fd, buf, len)) >= 0)
             return n;
@@ -130,19 +134,40 @@ read_deadline(int fd, void *buf, size_t len, long long deadline)
     }
 }
 
+/*
+ * One write that cannot block after poll said "writable", even on a
+ * blocking descriptor: sockets get MSG_DONTWAIT; pipes and devices get at
+ * most PIPE_BUF bytes, which a writable pipe always has room for. Regular
+ * files never block for long, so they get everything.
+ */
+static ssize_t
+write_bounded(int fd, const void *buf, size_t len, int type)
+{
+    if (type == S_IFSOCK)
+        return send(fd, buf, len, MSG_DONTWAIT);
+    if (type != S_IFREG && len > PIPE_BUF)
+        len = PIPE_BUF;
+    return write(fd, buf, len);
+}
+
 static ssize_t
 write_deadline(int fd, const void *buf, size_t len, long long deadline)
 {
+    struct stat st;
     ssize_t n;
+    int type;
 
+    if (fstat(fd, &st) < 0)
+        return -1;
+    type = (int)(st.st_mode & S_IFMT);
     for (;;) {
         long long left = deadline < 0 ? -1 : deadline - monotonic_ms();
 
         if (deadline >= 0 && left < 0)
             left = 0;
-        if (poll_fd_ms(fd, POLLOUT, left > INT_MAX ? INT_MAX : (int) left) < 0)
+        if (poll_fd_ms(fd, POLLOUT, left > INT_MAX ? INT_MAX : (int)left) < 0)
             return -1;
-        if ((n = write(fd, buf, len)) >= 0)
+        if ((n = write_bounded(fd, buf, len, type)) >= 0)
             return n;
         if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
             return -1;
@@ -182,7 +207,7 @@ write_all(int fd, const void *buf, size_t len, int timeout)
             return -1;
         }
         cp += n;
-        len -= (size_t) n;
+        len -= (size_t)n;
     }
     return 0;
 }
