@@ -116,4 +116,10 @@ struct dict *dict_surrogate(const char *type, const char *name, int open_flags,
 const struct dict_type *dict_type_find(const char *type);
 const struct dict_type *dict_type_list(void); /* terminated by type == NULL */
 
+/* dict_open3, but any open failure is fatal (the reason is the message). */
+struct dict *dict_open3_strict(const char *type, const char *name, int open_flags,
+                               int dict_flags);
+/* Did this table fail to open (a surrogate from dict_surrogate)? */
+int dict_is_surrogate(const struct dict *dict);
+
 #endif
