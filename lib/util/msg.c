@@ -17,13 +17,15 @@
 
 #include "util/msg.h"
 #include "util/mymalloc.h"
+#include "util/valid_utf8.h"
 
 #define MSG_LINE_MAX 4096
 #define MSG_ERROR_BOUND 13
 
 int msg_verbose;
 
-static char msg_prog[64] = "tern";
+static char msg_prog[64] = "tern";      /* base name, for syslog */
+static char msg_argv0[256] = "tern";    /* as invoked, for stderr (as Postfix) */
 static char msg_syslog_ident[128] = "postfix/tern";
 static int msg_sink_mask = MSG_STDERR;
 static int msg_facility = LOG_MAIL;
@@ -60,6 +62,7 @@ msg_init(const char *progname, int sinks)
     const char *slash = strrchr(progname, '/');
 
     snprintf(msg_prog, sizeof(msg_prog), "%s", slash ? slash + 1 : progname);
+    snprintf(msg_argv0, sizeof(msg_argv0), "%s", progname);
     snprintf(msg_syslog_ident, sizeof(msg_syslog_ident), "postfix/%s", msg_prog);
     msg_sink_mask = sinks;
 }
@@ -172,9 +175,51 @@ msg_to_logfile(const char *text)
     close(fd);
 }
 
+/*
+ * Makes a log record safe to print, as Postfix does: control bytes become
+ * '?', and so does every 8-bit byte unless the record is valid UTF-8.
+ */
+static void
+msg_printable(char *text)
+{
+    int utf8 = valid_utf8_string(text, strlen(text));
+
+    for (unsigned char *cp = (unsigned char *) text; *cp; cp++)
+        if (*cp < 0x20 || *cp == 0x7f || (*cp >= 0x80 && !utf8))
+            *cp = '?';
+}
+
+/*
+ * With errno 0, "%m" would print "Success"; Postfix prints "Application
+ * error". Rewrites the format into buf when that applies.
+ */
+static const char *
+msg_fix_percent_m(const char *fmt, char *buf, size_t size)
+{
+    size_t len = 0;
+
+    if (errno != 0 || strstr(fmt, "%m") == NULL)
+        return fmt;
+    for (const char *cp = fmt; *cp && len + 20 < size; cp++) {
+        if (cp[0] == '%' && cp[1] == '%') {
+            buf[len++] = *cp++;
+            buf[len++] = *cp;
+        } else if (cp[0] == '%' && cp[1] == 'm') {
+            memcpy(buf + len, "Application error", 17);
+            len += 17;
+            cp++;
+        } else {
+            buf[len++] = *cp;
+        }
+    }
+    buf[len] = 0;
+    return buf;
+}
+
 void
 msg_vlog(const char *severity, const char *fmt, va_list ap)
 {
+    char fixed_fmt[1024];
     char text[MSG_LINE_MAX];
     char line[MSG_LINE_MAX + 128];
     int saved_errno = errno;
@@ -184,12 +229,11 @@ msg_vlog(const char *severity, const char *fmt, va_list ap)
     if (severity)
         off = snprintf(text, sizeof(text), "%s: ", severity);
     errno = saved_errno;
+    fmt = msg_fix_percent_m(fmt, fixed_fmt, sizeof(fixed_fmt));
     vsnprintf(text + off, sizeof(text) - (size_t) off, fmt, ap);
-    for (char *cp = text; *cp; cp++)
-        if (*cp == '\n' || *cp == '\r')
-            *cp = ' ';
+    msg_printable(text);
     if (msg_sink_mask & MSG_STDERR) {
-        len = snprintf(line, sizeof(line), "%s: %s\n", msg_prog, text);
+        len = snprintf(line, sizeof(line), "%s: %s\n", msg_argv0, text);
         if (len > 0)
             msg_write_all(2, line, (size_t) len < sizeof(line) ? (size_t) len : sizeof(line) - 1);
     }

@@ -11,7 +11,10 @@
  * msg_fatal exits with status 1 (msg_fatal_status chooses the status);
  * msg_panic aborts. Both run the cleanup hook first. msg_error counts, and
  * the 13th error is fatal, as in Postfix. Severity words are "warning",
- * "error", "fatal" and "panic"; info lines have none.
+ * "error", "fatal" and "panic"; info lines have none. As in Postfix, the
+ * stderr prefix is the program name as invoked (argv[0]), control bytes
+ * print as '?' (and 8-bit bytes too unless the line is valid UTF-8), and
+ * "%m" with errno 0 prints "Application error".
  */
 #ifndef TERN_MSG_H
 #define TERN_MSG_H

@@ -32,15 +32,6 @@ TYPES = ("cidr", "pcre", "regexp")
 # Corpus files where Tern is known to differ, and why (xfail, strict: a fix
 # makes the test fail until the entry is removed).
 KNOWN_DIFFERENCES = {
-    "lines_blank_between.pcre":
-        "util/readlline ends a logical line at an empty or comment line; Postfix "
-        "skips those and keeps joining indented lines",
-    "lines_leading_space.cidr":
-        "util/readlline reads a first line that starts with white space as a rule; "
-        "Postfix skips it with 'FILE: logical line must not start with whitespace'",
-    "lines_nul_start.cidr":
-        "util/readlline skips a line that starts with a NUL byte as if it were empty; "
-        "Postfix parses it (an empty rule: 'no address pattern')",
 }
 
 

@@ -18,6 +18,8 @@ from postmap_util import pair, sorted_lines
 
 # Table sources with the cases that trip parsers up.
 CORPUS = {
+    "continuation_after_comment": b"k1 v1\n# comment\n  cont1\n\n  cont2\nk2 v2\n",
+    "leading_whitespace": b"  lead val\nk v\n",
     "case": b"Foo bar\nFOO baz\nMiXeD Value With Case\nlower UPPER\n",
     "continuation": b"k1 v1\n  cont1\n\tcont2\nk2 a\n# comment\nk3 b\n  c  \n",
     "comments": b"# only a comment\n   # indented comment\nk v # not a comment\n#k2 v2\n",
@@ -41,12 +43,6 @@ CORPUS = {
 KNOWN_SOURCE_DIFFS = {
     "quoted_keys": (b'"a b" c\n"q\\"x" y\nplain z\n"unbal val\n',
                     "dict_source splits at the first blank even inside quotes"),
-    "continuation_after_comment": (b"k1 v1\n# comment\n  cont1\n\n  cont2\nk2 v2\n",
-                                   "readlline ends a logical line at a comment or "
-                                   "blank line; Postfix continues it"),
-    "leading_whitespace": (b"  lead val\nk v\n",
-                           "readlline keeps a first line that starts with white space "
-                           "and words the warning differently"),
 }
 
 

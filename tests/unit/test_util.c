@@ -195,12 +195,16 @@ test_vstream_write_roundtrip(void **state)
 static void
 test_readlline_syntax(void **state)
 {
-    struct vstream *sp = stream_from_text("# comment\n"
+    struct vstream *sp = stream_from_text("  leading = skipped\n"
+                                          "    with its continuation\n"
+                                          "# comment\n"
                                           "\n"
                                           "a = 1\n"
                                           "b = 2,\n"
                                           "    3  \n"
                                           "  # indented comment inside a value\n"
+                                          "# column-0 comment does not end it\n"
+                                          "\n"
                                           "\t4\n"
                                           "   \n"
                                           "c = x   \n");
@@ -211,15 +215,39 @@ test_readlline_syntax(void **state)
     (void) state;
     assert_non_null(readlline(buf, sp, &lineno, &first));
     assert_string_equal(vstring_str(buf), "a = 1");
-    assert_int_equal(first, 3);
+    assert_int_equal(first, 5);
     assert_non_null(readlline(buf, sp, &lineno, &first));
     assert_string_equal(vstring_str(buf), "b = 2,    3  \t4");
-    assert_int_equal(first, 4);
-    assert_int_equal(lineno, 8); /* the blank line 8 was read as a continuation */
+    assert_int_equal(first, 6);
+    assert_int_equal(lineno, 12); /* the blank line 12 was read as a continuation */
     assert_non_null(readlline(buf, sp, &lineno, &first));
     assert_string_equal(vstring_str(buf), "c = x");
-    assert_int_equal(first, 9);
+    assert_int_equal(first, 13);
     assert_null(readlline(buf, sp, &lineno, &first));
+    vstring_free(buf);
+    vstream_close(sp);
+}
+
+static void
+test_readlline_nul_is_not_noise(void **state)
+{
+    int fds[2];
+    static const char text[] = "\0key v\nnext v\n";
+    struct vstream *sp;
+    struct vstring *buf = vstring_alloc(10);
+    int lineno = 0;
+
+    (void) state;
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], text, sizeof(text) - 1), (ssize_t) sizeof(text) - 1);
+    close(fds[1]);
+    sp = vstream_fdopen(fds[0], "nul.cf");
+    assert_non_null(readlline(buf, sp, &lineno, NULL));
+    assert_int_equal(vstring_len(buf), 6);
+    assert_string_equal(vstring_str(buf), ""); /* C-string callers see it empty */
+    assert_non_null(readlline(buf, sp, &lineno, NULL));
+    assert_string_equal(vstring_str(buf), "next v");
+    assert_int_equal(lineno, 2);
     vstring_free(buf);
     vstream_close(sp);
 }
@@ -267,6 +295,7 @@ main(void)
         cmocka_unit_test(test_vstream_timeout),
         cmocka_unit_test(test_vstream_write_roundtrip),
         cmocka_unit_test(test_readlline_syntax),
+        cmocka_unit_test(test_readlline_nul_is_not_noise),
         cmocka_unit_test(test_readlline_long_line_skipped),
     };
 
