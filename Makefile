@@ -56,7 +56,9 @@ else
 CFLAGS   = -std=gnu11 $(WARN) -O2 -g $(HARDEN) -D_FORTIFY_SOURCE=2
 LDFLAGS  = -pie -Wl,-z,relro,-z,now
 endif
-LIBS     = -ldb -lpcre2-8
+# Berkeley DB and PCRE2 are linked statically too: every command starts without
+# loading shared libraries other than libc (see bench/).
+LIBS     = -Wl,-Bstatic -ldb -lpcre2-8 -Wl,-Bdynamic -lpthread
 
 # Quiet by default; "make V=1" shows full command lines.
 Q := $(if $(V),,@)
@@ -130,10 +132,10 @@ fuzz-long: fuzz
 
 check: deps
 	$(MAKE) all fuzz
-	O=$(O) $(PYTHON) tests/run.py
+	O=$(O) TERN_SANITIZE=$(TERN_SANITIZE) $(PYTHON) tests/run.py
 
 asan:
-	$(MAKE) O=build-asan SAN=1 check
+	$(MAKE) O=build-asan SAN=1 TERN_SANITIZE=1 check
 
 install: all
 	O=$(O) DESTDIR=$(DESTDIR) command_directory=$(command_directory) \

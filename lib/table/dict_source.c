@@ -62,9 +62,6 @@ dict_source_read(struct vstream *fp, int flags,
     const char *why;
 
     while (status == 0 && readlline(line, fp, &lineno, &first) != NULL) {
-        /* readlline already warned about a line that starts with white space. */
-        if (strchr(SOURCE_SPACE, vstring_str(line)[0]) != NULL)
-            continue;
         if (flags & DICT_SOURCE_FLAG_ALIAS) {
             if (dict_source_alias_split(vstring_str(line), key_buf, value_buf, &why) < 0) {
                 msg_warn("%s, line %d: %s", vstream_path(fp), first, why);

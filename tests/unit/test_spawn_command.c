@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -219,7 +220,19 @@ test_clean_process_state(void **state)
     sigprocmask(SIG_BLOCK, &block, NULL);
     req.command = "grep -E '^Sig(Ign|Blk)' /proc/self/status";
     assert_int_equal(run_capture(&req, &res, out, sizeof(out)), 0);
-    assert_string_equal(out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+    {
+        /*
+         * Signals 1-31 only: the real-time signals above them may be
+         * reserved by the C library or a sanitizer runtime, which sets
+         * them up in every process.
+         */
+        unsigned long long blocked = 0;
+        unsigned long long ignored = 0;
+
+        assert_int_equal(sscanf(out, "SigBlk:\t%llx\nSigIgn:\t%llx", &blocked, &ignored), 2);
+        assert_int_equal(blocked & 0x7fffffffULL, 0);
+        assert_int_equal(ignored & 0x7fffffffULL, 0);
+    }
     signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_UNBLOCK, &block, NULL);
 
