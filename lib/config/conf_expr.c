@@ -64,22 +64,7 @@ conf_expr_level_relop(const char *left, int op, const char *right)
     }
     for (int i = 0; i < CONF_LEVEL_PARTS && delta == 0; i++)
         delta = (lparts[i] > rparts[i]) - (lparts[i] < rparts[i]);
-    switch (op) {
-    case MAC_EXP_OP_EQ:
-        return delta == 0;
-    case MAC_EXP_OP_NE:
-        return delta != 0;
-    case MAC_EXP_OP_LT:
-        return delta < 0;
-    case MAC_EXP_OP_LE:
-        return delta <= 0;
-    case MAC_EXP_OP_GE:
-        return delta >= 0;
-    case MAC_EXP_OP_GT:
-        return delta > 0;
-    default:
-        msg_panic("conf_expr_level_relop: unknown operator %d", op);
-    }
+    return mac_expand_op_result(delta, op);
 }
 
 void

@@ -6,9 +6,9 @@
  * a key matched or a table failed (maps->error set).
  */
 #include <string.h>
-#include <strings.h>
 
 #include "mail/addr_find.h"
+#include "mail/addr_parse.h"
 #include "util/msg.h"
 #include "util/mymalloc.h"
 #include "util/stringops.h"
@@ -32,47 +32,27 @@ addr_find_try(struct maps *maps, const char *key, int flags, int *stop)
     return value;
 }
 
-/* Should this local part keep its delimiter characters? */
-static int
-addr_find_no_split(const char *local, const struct addr_find_opts *opts)
-{
-    const char *double_bounce =
-        opts->double_bounce_sender ? opts->double_bounce_sender : "double-bounce";
-    size_t len = strlen(local);
-
-    if (strcasecmp(local, "postmaster") == 0 || strcasecmp(local, "mailer-daemon") == 0 ||
-        strcasecmp(local, double_bounce) == 0)
-        return 1;
-    if (strchr(opts->recipient_delimiter, '-') != NULL &&
-        (strncasecmp(local, "owner-", 6) == 0 ||
-         (len > 8 && strcasecmp(local + len - 8, "-request") == 0)))
-        return 1;
-    return 0;
-}
-
+/* The split of the local part is addr_parse's: one rule for every caller. */
 char *
 addr_strip_extension(const char *address, const struct addr_find_opts *opts, char **extension)
 {
+    const struct addr_ext_opts ext_opts = {opts->recipient_delimiter, opts->owner_request_special,
+                                           opts->double_bounce_sender};
     const char *at = strrchr(address, '@');
     size_t local_len = at ? (size_t)(at - address) : strlen(address);
-    char *local;
-    char *stripped = NULL;
-    size_t ext_at;
+    size_t rest_len = strlen(address + local_len);
+    ssize_t ext_at;
+    char *stripped;
 
     if (extension)
         *extension = NULL;
-    if (opts->recipient_delimiter == NULL || *opts->recipient_delimiter == 0)
+    if ((ext_at = addr_extension_offset(address, local_len, &ext_opts)) < 0)
         return NULL;
-    local = mystrndup(address, local_len);
-    ext_at = strcspn(local, opts->recipient_delimiter);
-    if (ext_at > 0 && local[ext_at] != 0 && !addr_find_no_split(local, opts)) {
-        stripped = mymalloc(strlen(address) + 1);
-        memcpy(stripped, address, ext_at);
-        memcpy(stripped + ext_at, address + local_len, strlen(address + local_len) + 1);
-        if (extension)
-            *extension = mystrdup(local + ext_at);
-    }
-    myfree(local);
+    stripped = mymalloc((size_t)ext_at + rest_len + 1);
+    memcpy(stripped, address, (size_t)ext_at);
+    memcpy(stripped + ext_at, address + local_len, rest_len + 1);
+    if (extension)
+        *extension = mystrndup(address + ext_at, local_len - (size_t)ext_at);
     return stripped;
 }
 

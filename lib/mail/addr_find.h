@@ -18,8 +18,11 @@
  *                          The extension starts at the first of them in the
  *                          local part; postmaster, mailer-daemon, the
  *                          double-bounce sender and (when '-' is a
- *                          delimiter) owner-* and *-request are never split,
- *                          nor is a local part that starts with a delimiter.
+ *                          delimiter and owner_request_special is set)
+ *                          owner-* and *-request are never split, nor is a
+ *                          local part that starts with a delimiter. The
+ *                          decision is addr_parse's addr_extension_offset().
+ *   owner_request_special  main.cf owner_request_special (Postfix: yes).
  *   parent_matches_subdomains  non-zero when the map's parameter name is
  *                          listed in parent_domain_matches_subdomains: the
  *                          parent domains are then looked up as "parent",
@@ -68,6 +71,7 @@ struct addr_find_opts {
     const char *double_bounce_sender;
     int (*domain_is_local)(const char *domain, void *context);
     void *context;
+    int owner_request_special;
 };
 
 const char *addr_find_access(struct maps *maps, const char *address,

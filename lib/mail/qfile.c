@@ -51,14 +51,11 @@ qfile_free(struct qfile *qf)
     myfree(qf);
 }
 
-/* Moves the stream to offset, dropping anything buffered. */
+/* Moves the stream to offset (vstream_seek flushes and drops the read-ahead). */
 int
 qfile_reposition(struct qfile *qf, uint64_t offset)
 {
-    qf->fp->flags |= VSTREAM_FLAG_NOCLOSE;
-    (void)vstream_close(qf->fp);
-    qf->fp = vstream_fdopen(qf->fd, qf->path);
-    if (lseek(qf->fd, (off_t)offset, SEEK_SET) < 0)
+    if (vstream_seek(qf->fp, (off_t)offset, SEEK_SET) < 0)
         return -1;
     qf->offset = offset;
     return 0;

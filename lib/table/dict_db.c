@@ -2,23 +2,31 @@
  * dict_db - hash and btree tables in Berkeley DB 5.3 files; see dict_db.h
  * for the three open modes, the key encoding and error handling.
  *
- * Invariants: dp->db is open from open to close; dp->tmp_path is non-NULL
- * exactly while a build is in progress, and such a dict is on the
- * dict_db_builds list that the atexit handler cleans up. dict->lock_fd is
- * a descriptor of the file NAME.db (or of the temporary file while
- * building) used for flock() and for fsync before the rename.
+ * Invariants: dp->db is open from open to close; dp->build (a sane_fs
+ * safe_replace handle) is non-NULL exactly while a build is in progress,
+ * and such a dict is on the dict_db_builds list that the atexit handler
+ * cleans up. dict->lock_fd is a descriptor of the file NAME.db used for
+ * myflock() (flock style); while building it is the safe_replace
+ * descriptor of the temporary file, owned by the handle.
+ *
+ * A build: safe_replace_open creates the empty temporary file with the
+ * final mode (and fchown gives it the owner of the NAME.db it replaces),
+ * Berkeley DB fills it through its own handle (it takes an empty file as
+ * new, with a complaint that only -v shows), and at close safe_replace_commit fsyncs it, renames it
+ * over NAME.db and fsyncs the directory, so the new table survives a crash.
  */
 #include <db.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "table/dict_db.h"
 #include "util/msg.h"
+#include "util/myflock.h"
 #include "util/mymalloc.h"
+#include "util/sane_fs.h"
 
 int dict_db_create_buffer_size = 16 * 1024 * 1024;
 int dict_db_read_buffer_size = 128 * 1024;
@@ -30,8 +38,8 @@ struct dict_db {
     DB *db;
     DBC *cursor;                /* dict_seq position, or NULL */
     char *db_path;              /* NAME.db */
-    char *tmp_path;             /* building: the temporary file; else NULL */
-    pid_t builder;              /* the process that owns tmp_path */
+    struct safe_replace *build; /* building: the temporary file; else NULL */
+    pid_t builder;              /* the process that owns the build */
     int bulk_locked;            /* exclusive lock held from open to close */
     struct vstring *key_buf;    /* dict_seq result */
     struct vstring *val_buf;    /* dict_get / dict_seq result */
@@ -48,8 +56,8 @@ dict_db_exit_cleanup(void)
     struct dict_db *dp;
 
     for (dp = dict_db_builds; dp != NULL; dp = dp->next_build)
-        if (dp->tmp_path != NULL && dp->builder == getpid())
-            (void)unlink(dp->tmp_path);
+        if (dp->build != NULL && dp->builder == getpid())
+            (void)unlink(safe_replace_tmp_path(dp->build));
 }
 
 static void
@@ -75,28 +83,43 @@ dict_db_build_unregister(struct dict_db *dp)
             break;
         }
     }
-    myfree(dp->tmp_path);
-    dp->tmp_path = NULL;
+    dp->build = NULL;
 }
 
-/* Locking: flock on lock_fd, when the flags ask for it. */
+/* Abandons the build's temporary file; the descriptor goes with it. */
+static void
+dict_db_build_abort(struct dict_db *dp)
+{
+    struct safe_replace *build = dp->build;
+
+    dict_db_build_unregister(dp);
+    dp->dict.lock_fd = -1;
+    safe_replace_abort(build);
+}
+
+/* Locking: a flock-style myflock on lock_fd, when the flags ask for it. */
 static int
 dict_db_lock(struct dict_db *dp, int operation)
 {
     if ((dp->dict.flags & DICT_FLAG_LOCK) == 0 || dp->bulk_locked || dp->dict.lock_fd < 0)
         return 0;
-    while (flock(dp->dict.lock_fd, operation) < 0) {
-        if (errno != EINTR)
-            return -1;
-    }
-    return 0;
+    return myflock(dp->dict.lock_fd, MYFLOCK_STYLE_FLOCK, operation);
 }
 
 static void
 dict_db_unlock(struct dict_db *dp)
 {
     if ((dp->dict.flags & DICT_FLAG_LOCK) && !dp->bulk_locked && dp->dict.lock_fd >= 0)
-        (void)flock(dp->dict.lock_fd, LOCK_UN);
+        (void)myflock(dp->dict.lock_fd, MYFLOCK_STYLE_FLOCK, MYFLOCK_OP_NONE);
+}
+
+/* The exclusive lock held from open to close with DICT_FLAG_BULK_UPDATE. */
+static void
+dict_db_bulk_lock(struct dict_db *dp)
+{
+    if (myflock(dp->dict.lock_fd, MYFLOCK_STYLE_FLOCK, MYFLOCK_OP_EXCLUSIVE) < 0)
+        msg_fatal("%s: lock dictionary: %m", dp->db_path);
+    dp->bulk_locked = 1;
 }
 
 /* Looks up KEY of LEN bytes; 1 found (value in val_buf), 0 not, -1 error. */
@@ -129,7 +152,7 @@ dict_db_lookup(struct dict *dict, const char *key)
     size_t len = strlen(key);
     int found = 0;
 
-    if (dict_db_lock(dp, LOCK_SH) < 0) {
+    if (dict_db_lock(dp, MYFLOCK_OP_SHARED) < 0) {
         msg_warn("%s: lock dictionary: %m", dp->db_path);
         dict->error = DICT_ERR_RETRY;
         return NULL;
@@ -179,7 +202,7 @@ dict_db_update(struct dict *dict, const char *key, const char *value)
     db_key.size = strlen(key) + ((dict->flags & DICT_FLAG_TRY1NULL) ? 1 : 0);
     db_val.data = (void *)value;
     db_val.size = strlen(value) + ((dict->flags & DICT_FLAG_TRY1NULL) ? 1 : 0);
-    if (dict_db_lock(dp, LOCK_EX) < 0)
+    if (dict_db_lock(dp, MYFLOCK_OP_EXCLUSIVE) < 0)
         msg_fatal("%s: lock dictionary: %m", dp->db_path);
     ret = dp->db->put(dp->db, NULL, &db_key, &db_val,
                       (dict->flags & DICT_FLAG_DUP_REPLACE) ? 0 : DB_NOOVERWRITE);
@@ -219,7 +242,7 @@ dict_db_delete(struct dict *dict, const char *key)
     int found = 0;
     int ret;
 
-    if (dict_db_lock(dp, LOCK_EX) < 0)
+    if (dict_db_lock(dp, MYFLOCK_OP_EXCLUSIVE) < 0)
         msg_fatal("%s: lock dictionary: %m", dp->db_path);
     if (dict->flags & DICT_FLAG_TRY1NULL) {
         if ((found = dict_db_remove(dp, key, len + 1)) > 0)
@@ -255,7 +278,7 @@ dict_db_sequence(struct dict *dict, int function, const char **key, const char *
     *key = *value = NULL;
     if (function == DICT_SEQ_FUN_FIRST)
         dict_db_cursor_close(dp);
-    if (dict_db_lock(dp, LOCK_SH) < 0) {
+    if (dict_db_lock(dp, MYFLOCK_OP_SHARED) < 0) {
         msg_warn("%s: lock dictionary: %m", dp->db_path);
         dict->error = DICT_ERR_RETRY;
         return DICT_STAT_FAIL;
@@ -288,12 +311,12 @@ dict_db_sequence(struct dict *dict, int function, const char **key, const char *
     return DICT_STAT_FAIL;
 }
 
-/* Releases everything but the DB handle. */
+/* Releases everything but the DB handle; a build still open is abandoned. */
 static void
 dict_db_release(struct dict_db *dp)
 {
-    if (dp->tmp_path != NULL)
-        dict_db_build_unregister(dp);
+    if (dp->build != NULL)
+        dict_db_build_abort(dp);
     if (dp->dict.lock_fd >= 0)
         (void)close(dp->dict.lock_fd);
     myfree(dp->db_path);
@@ -302,18 +325,22 @@ dict_db_release(struct dict_db *dp)
     dict_free(&dp->dict);
 }
 
-/* Finishes a build: flush the temporary file to disk, rename it in place. */
+/*
+ * Finishes a build: safe_replace_commit syncs the temporary file, renames
+ * it over NAME.db and syncs the directory; on failure it removes the
+ * temporary file (unless the rename was done), and the failure is fatal.
+ */
 static void
 dict_db_commit(struct dict_db *dp)
 {
-    if (fsync(dp->dict.lock_fd) < 0) {
-        (void)unlink(dp->tmp_path);
-        msg_fatal("fsync %s: %m", dp->tmp_path);
-    }
-    if (rename(dp->tmp_path, dp->db_path) < 0) {
-        (void)unlink(dp->tmp_path);
-        msg_fatal("rename %s to %s: %m", dp->tmp_path, dp->db_path);
-    }
+    struct safe_replace *build = dp->build;
+    struct vstring *why = vstring_alloc(100);
+
+    dict_db_build_unregister(dp);
+    dp->dict.lock_fd = -1; /* closed by the commit */
+    if (safe_replace_commit(build, why) < 0)
+        msg_fatal("%s", vstring_str(why));
+    vstring_free(why);
 }
 
 static void
@@ -326,11 +353,11 @@ dict_db_close(struct dict *dict)
     ret = dp->db->close(dp->db, 0);
     dp->db = NULL;
     if (ret != 0) {
-        if (dp->tmp_path != NULL)
-            (void)unlink(dp->tmp_path);
+        if (dp->build != NULL)
+            dict_db_build_abort(dp);
         msg_fatal("close database %s: %s", dp->db_path, db_strerror(ret));
     }
-    if (dp->tmp_path != NULL)
+    if (dp->build != NULL)
         dict_db_commit(dp);
     dict_db_release(dp);
 }
@@ -345,25 +372,47 @@ dict_db_discard(struct dict *dict)
     dict_db_cursor_close(dp);
     (void)dp->db->close(dp->db, 0);
     dp->db = NULL;
-    if (dp->tmp_path != NULL)
-        (void)unlink(dp->tmp_path);
     dict_db_release(dp);
 }
 
-/* Names the build's temporary file next to DB_PATH; removes a stale one. */
-static char *
-dict_db_temp_name(const char *db_path)
+/*
+ * The mode and owner of a new table: those of the NAME.db it replaces (as
+ * Postfix, which truncates that file in place, keeps them), else 0644 less
+ * the umask (what Berkeley DB would give a file it creates). The owner is
+ * set before the mode, as chown clears set-id bits; a failure to keep the
+ * owner (not root) is a warning, the table is still built.
+ */
+static int
+dict_db_build_open(struct dict_db *dp)
 {
-    struct vstring *path = vstring_alloc(100);
+    struct vstring *why = vstring_alloc(100);
+    struct stat st;
+    struct stat tmp_st;
+    int have_old = stat(dp->db_path, &st) == 0;
+    mode_t mask = umask(022);
+    int saved_errno;
+    int fd;
 
-    vstring_sprintf(path, "%s.%ld.tmp", db_path, (long)getpid());
-    /* A leftover of a dead process with our pid: it cannot be in use. */
-    (void)unlink(vstring_str(path));
-    return vstring_export(path);
+    umask(mask);
+    dp->build = safe_replace_open(dp->db_path, have_old ? st.st_mode : 0644 & ~mask, 0, why);
+    saved_errno = errno;
+    vstring_free(why);
+    if (dp->build == NULL) {
+        errno = saved_errno;
+        return -1;
+    }
+    dict_db_build_register(dp);
+    fd = dp->dict.lock_fd = safe_replace_fd(dp->build);
+    if (have_old && fstat(fd, &tmp_st) == 0 &&
+        (tmp_st.st_uid != st.st_uid || tmp_st.st_gid != st.st_gid) &&
+        (fchown(fd, st.st_uid, st.st_gid) < 0 || fchmod(fd, st.st_mode & 07777) < 0))
+        msg_warn("%s: cannot keep the owner of %s: %m", safe_replace_tmp_path(dp->build),
+                 dp->db_path);
+    return 0;
 }
 
 /*
- * Prepares the open: names the temporary file of a build, or opens (and
+ * Prepares the open: creates the temporary file of a build, or opens (and
  * with BULK_UPDATE locks) the existing file. Returns the DB open flags, or
  * -1 with errno set. A file that O_CREAT must create is left to Berkeley
  * DB (it refuses to adopt an empty file quietly); dict_db_lock_fd opens
@@ -374,11 +423,8 @@ dict_db_prepare(struct dict_db *dp, int open_flags)
 {
     int db_flags;
 
-    if (open_flags & O_TRUNC) {
-        dp->tmp_path = dict_db_temp_name(dp->db_path);
-        dict_db_build_register(dp);
-        return DB_CREATE | DB_EXCL;
-    }
+    if (open_flags & O_TRUNC)
+        return dict_db_build_open(dp) < 0 ? -1 : DB_CREATE;
     db_flags = (open_flags & O_ACCMODE) == O_RDONLY ? DB_RDONLY : 0;
     if (open_flags & O_CREAT)
         db_flags |= DB_CREATE;
@@ -387,11 +433,8 @@ dict_db_prepare(struct dict_db *dp, int open_flags)
             return -1;
         return db_flags;
     }
-    if ((dp->dict.flags & DICT_FLAG_BULK_UPDATE) && (open_flags & O_ACCMODE) != O_RDONLY) {
-        if (flock(dp->dict.lock_fd, LOCK_EX) < 0)
-            msg_fatal("%s: lock dictionary: %m", dp->db_path);
-        dp->bulk_locked = 1;
-    }
+    if ((dp->dict.flags & DICT_FLAG_BULK_UPDATE) && (open_flags & O_ACCMODE) != O_RDONLY)
+        dict_db_bulk_lock(dp);
     return db_flags;
 }
 
@@ -399,18 +442,12 @@ dict_db_prepare(struct dict_db *dp, int open_flags)
 static int
 dict_db_lock_fd(struct dict_db *dp, int open_flags)
 {
-    const char *path = dp->tmp_path ? dp->tmp_path : dp->db_path;
-
     if (dp->dict.lock_fd >= 0)
         return 0;
-    if ((dp->dict.lock_fd = open(path, open_flags & O_ACCMODE, 0)) < 0)
+    if ((dp->dict.lock_fd = open(dp->db_path, open_flags & O_ACCMODE, 0)) < 0)
         return -1;
-    if ((dp->dict.flags & DICT_FLAG_BULK_UPDATE) && dp->tmp_path == NULL &&
-        (open_flags & O_ACCMODE) != O_RDONLY) {
-        if (flock(dp->dict.lock_fd, LOCK_EX) < 0)
-            msg_fatal("%s: lock dictionary: %m", dp->db_path);
-        dp->bulk_locked = 1;
-    }
+    if ((dp->dict.flags & DICT_FLAG_BULK_UPDATE) && (open_flags & O_ACCMODE) != O_RDONLY)
+        dict_db_bulk_lock(dp);
     return 0;
 }
 
@@ -428,8 +465,8 @@ dict_db_errcall(const DB_ENV *env, const char *prefix, const char *text)
 static int
 dict_db_handle_open(struct dict_db *dp, DBTYPE db_type, int db_flags)
 {
-    const char *path = dp->tmp_path ? dp->tmp_path : dp->db_path;
-    int cache = dp->tmp_path ? dict_db_create_buffer_size : dict_db_read_buffer_size;
+    const char *path = dp->build ? safe_replace_tmp_path(dp->build) : dp->db_path;
+    int cache = dp->build ? dict_db_create_buffer_size : dict_db_read_buffer_size;
     int ret;
 
     if ((ret = db_create(&dp->db, NULL, 0)) != 0) {
@@ -441,7 +478,7 @@ dict_db_handle_open(struct dict_db *dp, DBTYPE db_type, int db_flags)
     dp->db->set_errcall(dp->db, dict_db_errcall);
     if (db_type == DB_HASH && (ret = dp->db->set_h_nelem(dp->db, DICT_DB_NELM)) != 0)
         msg_warn("%s: set hash size: %s", dp->db_path, db_strerror(ret));
-    if (dict_db_lock(dp, (db_flags & DB_RDONLY) ? LOCK_SH : LOCK_EX) < 0)
+    if (dict_db_lock(dp, (db_flags & DB_RDONLY) ? MYFLOCK_OP_SHARED : MYFLOCK_OP_EXCLUSIVE) < 0)
         msg_fatal("%s: lock dictionary: %m", dp->db_path);
     ret = dp->db->open(dp->db, NULL, path, NULL, db_type, db_flags, 0644);
     dict_db_unlock(dp);
@@ -450,6 +487,29 @@ dict_db_handle_open(struct dict_db *dp, DBTYPE db_type, int db_flags)
         dp->db = NULL;
     }
     return ret;
+}
+
+/*
+ * Gives up an open: "open database NAME.db: CAUSE" goes into a surrogate,
+ * and everything DP holds (DB handle, descriptor, build) is released.
+ */
+static struct dict *
+dict_db_open_failed(struct dict_db *dp, const char *name, int open_flags, int dict_flags,
+                    const char *cause)
+{
+    struct vstring *reason = vstring_alloc(100);
+    const char *type = dp->dict.type;
+    struct dict *dict;
+
+    vstring_sprintf(reason, "open database %s: %s", dp->db_path, cause);
+    if (dp->db != NULL) {
+        (void)dp->db->close(dp->db, 0);
+        dp->db = NULL;
+    }
+    dict_db_release(dp);
+    dict = dict_surrogate(type, name, open_flags, dict_flags, "%s", vstring_str(reason));
+    vstring_free(reason);
+    return dict;
 }
 
 static struct dict *
@@ -469,45 +529,12 @@ dict_db_open(const char *type, DBTYPE db_type, const char *name, int open_flags,
     dp->dict.flags = dict_flags | DICT_FLAG_FIXED;
     if ((dict_flags & (DICT_FLAG_TRY0NULL | DICT_FLAG_TRY1NULL)) == 0)
         dp->dict.flags |= DICT_FLAG_TRY0NULL | DICT_FLAG_TRY1NULL;
-    if ((db_flags = dict_db_prepare(dp, open_flags)) == -1) {
-        int saved_errno = errno;
-        struct vstring *path = vstring_alloc(100);
-
-        vstring_strcpy(path, dp->db_path);
-        dict_db_release(dp);
-        errno = saved_errno;
-        dp = (struct dict_db *)dict_surrogate(type, name, open_flags, dict_flags,
-                                              "open database %s: %m", vstring_str(path));
-        vstring_free(path);
-        return &dp->dict;
-    }
-    if ((ret = dict_db_handle_open(dp, db_type, db_flags)) != 0) {
-        struct vstring *reason = vstring_alloc(100);
-
-        vstring_sprintf(reason, "open database %s: %s", dp->db_path, db_strerror(ret));
-        if (dp->tmp_path != NULL)
-            (void)unlink(dp->tmp_path);
-        dict_db_release(dp);
-        dp = (struct dict_db *)dict_surrogate(type, name, open_flags, dict_flags, "%s",
-                                              vstring_str(reason));
-        vstring_free(reason);
-        return &dp->dict;
-    }
-    if (dict_db_lock_fd(dp, open_flags) < 0) {
-        int saved_errno = errno;
-        struct vstring *reason = vstring_alloc(100);
-
-        (void)dp->db->close(dp->db, 0);
-        if (dp->tmp_path != NULL)
-            (void)unlink(dp->tmp_path);
-        errno = saved_errno;
-        vstring_sprintf(reason, "open database %s: %m", dp->db_path);
-        dict_db_release(dp);
-        dp = (struct dict_db *)dict_surrogate(type, name, open_flags, dict_flags, "%s",
-                                              vstring_str(reason));
-        vstring_free(reason);
-        return &dp->dict;
-    }
+    if ((db_flags = dict_db_prepare(dp, open_flags)) == -1)
+        return dict_db_open_failed(dp, name, open_flags, dict_flags, strerror(errno));
+    if ((ret = dict_db_handle_open(dp, db_type, db_flags)) != 0)
+        return dict_db_open_failed(dp, name, open_flags, dict_flags, db_strerror(ret));
+    if (dict_db_lock_fd(dp, open_flags) < 0)
+        return dict_db_open_failed(dp, name, open_flags, dict_flags, strerror(errno));
     if (fstat(dp->dict.lock_fd, &st) == 0)
         dp->dict.mtime = st.st_mtime;
     dp->dict.lookup = dict_db_lookup;

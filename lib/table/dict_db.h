@@ -12,10 +12,14 @@
  *                        operation holds a shared flock() on the file.
  *   O_RDWR|O_CREAT|O_TRUNC
  *                        BUILD a new table (postmap, postalias): the data
- *                        go to a temporary file NAME.db.PID.tmp in the same
- *                        directory, and dict_close() syncs it and renames it
- *                        over NAME.db, so a reader sees the old table or the
- *                        complete new one, never a half-written one. If the
+ *                        go to a temporary file NAME.db.tmpXXXXXX in the
+ *                        same directory (sane_fs safe_replace), and
+ *                        dict_close() syncs it, renames it over NAME.db and
+ *                        syncs the directory, so a reader sees the old table
+ *                        or the complete new one, never a half-written one,
+ *                        and the new one survives a crash. The new file gets
+ *                        the mode and owner of the NAME.db it replaces
+ *                        (0644 less the umask when there is none). If the
  *                        process exits before dict_close (msg_fatal, exit),
  *                        an atexit handler removes the temporary file;
  *                        dict_db_discard() abandons a build explicitly.

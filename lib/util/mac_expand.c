@@ -124,8 +124,8 @@ mac_exp_op_code(const char *op, size_t len)
     return 0;
 }
 
-static int
-mac_exp_op_result(long delta, int op)
+int
+mac_expand_op_result(long delta, int op)
 {
     switch (op) {
     case MAC_EXP_OP_EQ:
@@ -141,7 +141,7 @@ mac_exp_op_result(long delta, int op)
     case MAC_EXP_OP_GT:
         return delta > 0;
     default:
-        msg_panic("mac_exp_op_result: unknown operator %d", op);
+        msg_panic("mac_expand_op_result: unknown operator %d", op);
     }
 }
 
@@ -160,9 +160,9 @@ mac_exp_default_relop(const char *left, int op, const char *right)
             msg_warn("mac_exp_eval: bad conversion: %s %s", left, right);
             return MAC_EXP_RES_ERROR;
         }
-        return mac_exp_op_result(lval < rval ? -1 : lval > rval, op);
+        return mac_expand_op_result(lval < rval ? -1 : lval > rval, op);
     }
-    return mac_exp_op_result(strcmp(left, right), op);
+    return mac_expand_op_result(strcmp(left, right), op);
 }
 
 /*

@@ -78,4 +78,11 @@ int mac_expand(struct vstring *result, const char *pattern, int flags, mac_expan
  */
 void mac_expand_add_relop(const char *suffix, mac_expand_relop_fn fn);
 
+/*
+ * For relop callbacks: the truth (MAC_EXP_RES_TRUE or _FALSE) of operator
+ * op given how left compares to right: delta < 0, == 0 or > 0, as from
+ * strcmp. An unknown op panics.
+ */
+int mac_expand_op_result(long delta, int op);
+
 #endif

@@ -5,7 +5,9 @@
  * it is full or on vstream_flush. With a timeout, poll(2) guards each
  * system call; EINTR is retried. Writes under a timeout never block: see
  * vstream_write_some. A read of 0 bytes sets EOF; a failed or
- * timed-out call sets ERR (and TIMEOUT), which stays set.
+ * timed-out call sets ERR (and TIMEOUT), which stays set. A seek flushes
+ * the write buffer and empties the read buffer, so the descriptor's
+ * offset and the caller's agree again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,7 +94,7 @@ vstream_fill(struct vstream *sp)
         return VSTREAM_EOF;
     }
     sp->rpos = 0;
-    sp->rlen = (size_t) n;
+    sp->rlen = (size_t)n;
     return 0;
 }
 
@@ -101,7 +103,7 @@ vstream_getc(struct vstream *sp)
 {
     if (sp->rpos >= sp->rlen && vstream_fill(sp) == VSTREAM_EOF)
         return VSTREAM_EOF;
-    return (unsigned char) sp->rbuf[sp->rpos++];
+    return (unsigned char)sp->rbuf[sp->rpos++];
 }
 
 /* Reads up to len bytes, fewer only at EOF or error. */
@@ -117,7 +119,7 @@ vstream_read(struct vstream *sp, void *buf, size_t len)
         chunk = sp->rlen - sp->rpos;
         if (chunk > len - done)
             chunk = len - done;
-        memcpy((char *) buf + done, sp->rbuf + sp->rpos, chunk);
+        memcpy((char *)buf + done, sp->rbuf + sp->rpos, chunk);
         sp->rpos += chunk;
         done += chunk;
     }
@@ -148,10 +150,10 @@ vstream_get_line(struct vstream *sp, struct vstring *buf, size_t limit)
             chunk = limit - vstring_len(buf);
         nl = memchr(sp->rbuf + sp->rpos, '\n', chunk);
         if (nl)
-            chunk = (size_t) (nl - (sp->rbuf + sp->rpos)) + 1;
+            chunk = (size_t)(nl - (sp->rbuf + sp->rpos)) + 1;
         vstring_memcat(buf, sp->rbuf + sp->rpos, chunk);
         sp->rpos += chunk;
-        last = (unsigned char) vstring_str(buf)[vstring_len(buf) - 1];
+        last = (unsigned char)vstring_str(buf)[vstring_len(buf) - 1];
         if (nl)
             return '\n';
     }
@@ -191,7 +193,7 @@ vstream_write_fd(struct vstream *sp, const char *data, size_t len)
             return -1;
         }
         data += n;
-        len -= (size_t) n;
+        len -= (size_t)n;
     }
     return 0;
 }
@@ -209,6 +211,41 @@ vstream_flush(struct vstream *sp)
             return -1;
     }
     return 0;
+}
+
+off_t
+vstream_seek(struct vstream *sp, off_t offset, int whence)
+{
+    off_t pos;
+
+    if (sp->flags & VSTREAM_FLAG_ERR) {
+        errno = EIO;
+        return -1;
+    }
+    if (vstream_flush(sp) < 0)
+        return -1;
+    /* The descriptor is ahead of the caller by the unread buffered bytes. */
+    if (whence == SEEK_CUR)
+        offset -= (off_t)(sp->rlen - sp->rpos);
+    if ((pos = lseek(sp->fd, offset, whence)) < 0)
+        return -1;
+    sp->rpos = sp->rlen = 0;
+    sp->flags &= ~VSTREAM_FLAG_EOF;
+    return pos;
+}
+
+off_t
+vstream_tell(struct vstream *sp)
+{
+    off_t pos;
+
+    if (sp->flags & VSTREAM_FLAG_ERR) {
+        errno = EIO;
+        return -1;
+    }
+    if ((pos = lseek(sp->fd, 0, SEEK_CUR)) < 0)
+        return -1;
+    return pos - (off_t)(sp->rlen - sp->rpos) + (off_t)sp->wlen;
 }
 
 int
@@ -238,7 +275,7 @@ vstream_puts(struct vstream *sp, const char *str)
 int
 vstream_putc(struct vstream *sp, int ch)
 {
-    char c = (char) ch;
+    char c = (char)ch;
 
     return vstream_write(sp, &c, 1);
 }

@@ -11,6 +11,17 @@
  *
  * Errors are sticky: after a failed write, vstream_flush and vstream_close
  * return -1. vstream_close always releases the stream.
+ *
+ * Positioning (files only):
+ *   vstream_seek(stream, offset, whence)   as lseek(2), in terms of what the
+ *       caller has read or written: pending writes are flushed first, the
+ *       read buffer is discarded (SEEK_CUR counts from the caller's place,
+ *       not the descriptor's), and the EOF flag is cleared. Returns the new
+ *       offset, or -1 with errno set (a failed flush, a stream with the
+ *       error flag set, or lseek's error, e.g. ESPIPE on a pipe); a failed
+ *       lseek leaves the stream as it was.
+ *   vstream_tell(stream)  the caller's offset: the descriptor's, less the
+ *       bytes read ahead, plus the bytes not yet written; -1 on error.
  */
 #ifndef TERN_VSTREAM_H
 #define TERN_VSTREAM_H
@@ -55,6 +66,9 @@ int vstream_putc(struct vstream *sp, int ch);
 int vstream_printf(struct vstream *sp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int vstream_flush(struct vstream *sp);
+
+off_t vstream_seek(struct vstream *sp, off_t offset, int whence);
+off_t vstream_tell(struct vstream *sp);
 
 struct vstream *vstream_stdin(void);
 struct vstream *vstream_stdout(void);

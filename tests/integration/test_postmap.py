@@ -399,3 +399,27 @@ def test_unreadable_source_matches_postfix():
         assert t.rc == p.rc == 1
         assert t.messages("postmap") == p.messages("postmap")
     assert out[0].messages("postmap") == ["fatal: open secret: Permission denied"]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_rebuild_keeps_table_mode_and_owner(tmp_path, mode):
+    # Postfix truncates FILE.db in place, so a rebuild keeps its mode and
+    # owner; Tern builds a new file and must give it the same.
+    tern, postfix = pair(tmp_path, "postmap")
+    owner = (65534, 65534) if os.geteuid() == 0 else None
+    result = []
+    for side in (tern, postfix):
+        side.write("src", b"a b\n")
+        assert side.run("src").rc == 0
+        os.chmod(side.path("src.db"), mode)
+        if owner:
+            os.chown(side.path("src.db"), *owner)
+        side.write("src", b"a c\n")
+        assert side.run("src").rc == 0
+        assert side.run("-q", "a", "src").out == b"c\n"
+        st = os.stat(side.path("src.db"))
+        result.append((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid))
+    assert result[0] == result[1]
+    assert result[0][0] == mode
+    if owner:
+        assert result[0][1:] == owner

@@ -76,8 +76,8 @@ local_error(const char *domain, void *context)
     return -1;
 }
 
-static const struct addr_find_opts dot_style = {"+", 0, NULL, always_local, NULL};
-static const struct addr_find_opts parent_style = {"+", 1, NULL, always_local, NULL};
+static const struct addr_find_opts dot_style = {"+", 0, NULL, always_local, NULL, 1};
+static const struct addr_find_opts parent_style = {"+", 1, NULL, always_local, NULL, 1};
 
 static void
 test_search_order_keys(void **state)
@@ -284,7 +284,7 @@ test_extension_returned(void **state)
 static void
 test_strip_extension_rules(void **state)
 {
-    struct addr_find_opts opts = {"+-", 0, NULL, NULL, NULL};
+    struct addr_find_opts opts = {"+-", 0, NULL, NULL, NULL, 1};
     char *ext;
     char *bare;
 
@@ -312,6 +312,16 @@ test_strip_extension_rules(void **state)
     bare = addr_strip_extension("a+b@c@d", &opts, NULL); /* the last @ ends the local part */
     assert_string_equal(bare, "a@d");
     myfree(bare);
+    opts.owner_request_special = 0; /* owner-* and *-request split like any name */
+    bare = addr_strip_extension("owner-list@d", &opts, &ext);
+    assert_string_equal(bare, "owner@d");
+    assert_string_equal(ext, "-list");
+    myfree(bare);
+    myfree(ext);
+    bare = addr_strip_extension("list-request@d", &opts, NULL);
+    assert_string_equal(bare, "list@d");
+    myfree(bare);
+    opts.owner_request_special = 1;
     opts.recipient_delimiter = "+";
     bare = addr_strip_extension("owner-list+x@d", &opts, NULL);
     assert_string_equal(bare, "owner-list@d");

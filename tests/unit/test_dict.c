@@ -856,8 +856,8 @@ test_source_table_syntax(void **state)
     snprintf(expect, sizeof(expect), "%s, line 7: record is in \"key: value\" format",
              tpath("source"));
     assert_non_null(strstr(warnings, expect));
-    snprintf(expect, sizeof(expect), "%s: logical line must not start with whitespace: \"  lead v\"",
-             tpath("source"));
+    snprintf(expect, sizeof(expect),
+             "%s: logical line must not start with whitespace: \"  lead v\"", tpath("source"));
     assert_non_null(strstr(warnings, expect));
 }
 

@@ -1,6 +1,6 @@
 /*
  * test_util - unit tests for lib/util: vstring, argv, htable, stringops,
- * vstream (buffering, bounded lines, timeouts) and readlline.
+ * vstream (buffering, bounded lines, timeouts, seek and tell) and readlline.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,7 @@ test_vstring_grow_and_format(void **state)
 {
     struct vstring *vp = vstring_alloc(1);
 
-    (void) state;
+    (void)state;
     for (int i = 0; i < 1000; i++)
         vstring_addch(vp, 'a' + i % 26);
     assert_int_equal(vstring_len(vp), 1000);
@@ -51,7 +52,7 @@ test_argv_split(void **state)
 {
     struct argv *ap = argv_split("  a, b,,c\td  ", ", \t");
 
-    (void) state;
+    (void)state;
     assert_int_equal(ap->argc, 4);
     assert_string_equal(ap->argv[0], "a");
     assert_string_equal(ap->argv[3], "d");
@@ -73,13 +74,13 @@ test_htable_order_and_delete(void **state)
     struct htable_entry *ep;
     int n = 0;
 
-    (void) state;
+    (void)state;
     for (long i = 0; i < 500; i++) {
         snprintf(key, sizeof(key), "k%ld", i);
-        htable_enter(table, key, (void *) (i + 1));
+        htable_enter(table, key, (void *)(i + 1));
     }
     assert_int_equal(table->used, 500);
-    assert_ptr_equal(htable_find(table, "k499"), (void *) 500);
+    assert_ptr_equal(htable_find(table, "k499"), (void *)500);
     assert_true(htable_delete(table, "k0", NULL));
     assert_true(htable_delete(table, "k499", NULL));
     assert_false(htable_delete(table, "nope", NULL));
@@ -99,7 +100,7 @@ test_stringops(void **state)
     char *cp;
     char *rest;
 
-    (void) state;
+    (void)state;
     strcpy(buf, "  Hello World \t\n");
     assert_string_equal(trim_blanks(buf), "Hello World");
     assert_string_equal(lowercase(buf), "hello world");
@@ -125,7 +126,7 @@ stream_from_text(const char *text)
     int fds[2];
 
     assert_int_equal(pipe(fds), 0);
-    assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t) strlen(text));
+    assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
     close(fds[1]);
     return vstream_fdopen(fds[0], "test.cf");
 }
@@ -136,7 +137,7 @@ test_vstream_bounded_lines(void **state)
     struct vstream *sp = stream_from_text("short\nabcdefghij\nlast");
     struct vstring *buf = vstring_alloc(10);
 
-    (void) state;
+    (void)state;
     assert_int_equal(vstream_get_line(sp, buf, 100), '\n');
     assert_string_equal(vstring_str(buf), "short\n");
     assert_int_equal(vstream_get_line(sp, buf, 4), 'd'); /* cut at the limit */
@@ -157,7 +158,7 @@ test_vstream_timeout(void **state)
     int fds[2];
     struct vstream *sp;
 
-    (void) state;
+    (void)state;
     assert_int_equal(pipe(fds), 0);
     sp = vstream_fdopen(fds[0], "pipe");
     vstream_set_timeout(sp, 1);
@@ -177,7 +178,7 @@ test_vstream_write_roundtrip(void **state)
     char buf[200000];
     size_t n;
 
-    (void) state;
+    (void)state;
     assert_true(fd >= 0);
     sp = vstream_fdopen(fd, path);
     for (int i = 0; i < 20000; i++)
@@ -188,6 +189,81 @@ test_vstream_write_roundtrip(void **state)
     n = vstream_read(sp, buf, sizeof(buf));
     assert_int_equal(n, 20000 * 6);
     assert_memory_equal(buf + 6 * 12345, "2345|\n", 6);
+    vstream_close(sp);
+    unlink(path);
+}
+
+/* Seeks on a read stream: the read-ahead buffer never shows through. */
+static void
+test_vstream_seek_read(void **state)
+{
+    char path[] = "/tmp/tern-test-XXXXXX";
+    int fd = mkstemp(path);
+    struct vstream *sp;
+    struct vstring *buf = vstring_alloc(10);
+    int pipe_fds[2];
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "0123456789\nabcdef\n", 18), 18);
+    sp = vstream_fdopen(fd, path);
+    assert_int_equal(vstream_seek(sp, 0, SEEK_SET), 0);
+    assert_int_equal(vstream_getc(sp), '0');
+    assert_int_equal(vstream_tell(sp), 1);              /* not the 18 the descriptor read ahead */
+    assert_int_equal(vstream_seek(sp, 2, SEEK_CUR), 3); /* from the caller's place */
+    assert_int_equal(vstream_getc(sp), '3');
+    assert_int_equal(vstream_seek(sp, -3, SEEK_END), 15);
+    assert_int_equal(vstream_get_line(sp, buf, 100), '\n');
+    assert_string_equal(vstring_str(buf), "ef\n");
+    assert_int_equal(vstream_getc(sp), VSTREAM_EOF);
+    assert_true(vstream_eof(sp));
+    assert_int_equal(vstream_seek(sp, 11, SEEK_SET), 11); /* clears EOF */
+    assert_false(vstream_eof(sp));
+    assert_int_equal(vstream_get_line(sp, buf, 100), '\n');
+    assert_string_equal(vstring_str(buf), "abcdef\n");
+    assert_int_equal(vstream_tell(sp), 18);
+    /* A failed seek leaves the stream where it was. */
+    assert_int_equal(vstream_seek(sp, 1, SEEK_SET), 1);
+    assert_int_equal(vstream_getc(sp), '1');
+    assert_int_equal(vstream_seek(sp, -100, SEEK_CUR), -1);
+    assert_int_equal(vstream_getc(sp), '2');
+    vstream_close(sp);
+    unlink(path);
+    vstring_free(buf);
+
+    assert_int_equal(pipe(pipe_fds), 0);
+    sp = vstream_fdopen(pipe_fds[0], "pipe");
+    assert_int_equal(vstream_seek(sp, 0, SEEK_SET), -1);
+    assert_int_equal(errno, ESPIPE);
+    vstream_close(sp);
+    close(pipe_fds[1]);
+}
+
+/* Seeks on a write stream flush first; tell counts the unwritten bytes. */
+static void
+test_vstream_seek_write(void **state)
+{
+    char path[] = "/tmp/tern-test-XXXXXX";
+    int fd = mkstemp(path);
+    struct vstream *sp;
+    char data[32];
+
+    (void)state;
+    assert_true(fd >= 0);
+    sp = vstream_fdopen(fd, path);
+    assert_int_equal(vstream_puts(sp, "hello world"), 0);
+    assert_int_equal(vstream_tell(sp), 11);
+    assert_int_equal(pread(fd, data, sizeof(data), 0), 0); /* still buffered */
+    assert_int_equal(vstream_seek(sp, 0, SEEK_SET), 0);
+    assert_int_equal(pread(fd, data, sizeof(data), 0), 11); /* flushed by the seek */
+    assert_int_equal(vstream_puts(sp, "J"), 0);
+    assert_int_equal(vstream_seek(sp, 0, SEEK_END), 11);
+    assert_int_equal(vstream_puts(sp, "!"), 0);
+    assert_int_equal(vstream_close(sp), 0);
+    sp = vstream_fopen(path, O_RDONLY, 0);
+    assert_non_null(sp);
+    assert_int_equal(vstream_read(sp, data, sizeof(data)), 12);
+    assert_memory_equal(data, "Jello world!", 12);
     vstream_close(sp);
     unlink(path);
 }
@@ -212,7 +288,7 @@ test_readlline_syntax(void **state)
     int lineno = 0;
     int first = 0;
 
-    (void) state;
+    (void)state;
     assert_non_null(readlline(buf, sp, &lineno, &first));
     assert_string_equal(vstring_str(buf), "a = 1");
     assert_int_equal(first, 5);
@@ -237,9 +313,9 @@ test_readlline_nul_is_not_noise(void **state)
     struct vstring *buf = vstring_alloc(10);
     int lineno = 0;
 
-    (void) state;
+    (void)state;
     assert_int_equal(pipe(fds), 0);
-    assert_int_equal(write(fds[1], text, sizeof(text) - 1), (ssize_t) sizeof(text) - 1);
+    assert_int_equal(write(fds[1], text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
     close(fds[1]);
     sp = vstream_fdopen(fds[0], "nul.cf");
     assert_non_null(readlline(buf, sp, &lineno, NULL));
@@ -261,7 +337,7 @@ test_readlline_long_line_skipped(void **state)
     struct vstring *buf = vstring_alloc(10);
     int lineno = 0;
 
-    (void) state;
+    (void)state;
     memset(text, 'x', big);
     strcpy(text + big, "\nnext = 1\n");
     {
@@ -270,7 +346,7 @@ test_readlline_long_line_skipped(void **state)
         int fd = mkstemp(path);
 
         assert_true(fd >= 0);
-        assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
         lseek(fd, 0, SEEK_SET);
         sp = vstream_fdopen(fd, path);
         unlink(path);
@@ -294,6 +370,8 @@ main(void)
         cmocka_unit_test(test_vstream_bounded_lines),
         cmocka_unit_test(test_vstream_timeout),
         cmocka_unit_test(test_vstream_write_roundtrip),
+        cmocka_unit_test(test_vstream_seek_read),
+        cmocka_unit_test(test_vstream_seek_write),
         cmocka_unit_test(test_readlline_syntax),
         cmocka_unit_test(test_readlline_nul_is_not_noise),
         cmocka_unit_test(test_readlline_long_line_skipped),
