@@ -86,21 +86,16 @@ msg_progname(void)
 }
 
 /*
- * syslog_name may already name the program ("postfix/submission"); then it
- * is used as is, otherwise the program name is appended, as Postfix does.
+ * The record tag is "SYSLOG_NAME/PROGRAM", as in Postfix: with
+ * syslog_name = postfix/submission, smtpd logs as postfix/submission/smtpd.
  */
 void
 msg_set_syslog(const char *syslog_name, const char *facility)
 {
     int code;
 
-    if (syslog_name && *syslog_name) {
-        if (strchr(syslog_name, '/'))
-            snprintf(msg_syslog_ident, sizeof(msg_syslog_ident), "%s", syslog_name);
-        else
-            snprintf(msg_syslog_ident, sizeof(msg_syslog_ident), "%s/%s", syslog_name,
-                     msg_prog);
-    }
+    if (syslog_name && *syslog_name)
+        snprintf(msg_syslog_ident, sizeof(msg_syslog_ident), "%s/%s", syslog_name, msg_prog);
     if (facility && *facility) {
         if ((code = msg_facility_code(facility)) < 0)
             msg_warn("unknown syslog_facility: %s", facility);
