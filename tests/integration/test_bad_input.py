@@ -232,6 +232,10 @@ def test_unknown_table_type(workdirs):
 ], ids=["columns", "private", "wakeup", "maxproc", "type"])
 def test_master_cf_bad_column(workdirs, text):
     tern, postfix = both(workdirs, "postconf", {"conf/master.cf": (text, 0o644)}, "-M")
-    assert tern.rc == 1
-    assert "DIR/conf/master.cf" in tern.err and "line 1" in tern.err
-    assert_same(tern, postfix)
+    assert tern.rc == postfix.rc == 1
+    assert tern.out == postfix.out == ""
+    # Tern names the file and line for every master.cf error; Postfix does so only
+    # for a bad field count. The text after the location is Postfix's.
+    location = "file DIR/conf/master.cf: line 1: "
+    postfix_text = postfix.messages()[-1].replace("fatal: ", "", 1).replace(location, "")
+    assert tern.messages() == [f"fatal: {location}{postfix_text}"]

@@ -1,0 +1,2 @@
+COMMANDS += postconf
+postconf_SRCS := $(wildcard postconf/*.c)
