@@ -30,8 +30,10 @@
  * that starts with white space, "{...}" syntax), which Postfix prints only
  * once. Fatal errors are still reported. Editing reports everything.
  *
- * Errors are printed as "fatal: ..." with Postfix's wording and the
- * functions return 1 (postconf's exit status); they do not exit.
+ * Errors are printed as "fatal: ..." with Postfix's wording (an error in
+ * a master.cf entry also names file and line, where Postfix does so only
+ * for a bad field count) and the functions return 1 (postconf's exit
+ * status); they do not exit.
  */
 #include <ctype.h>
 #include <errno.h>
