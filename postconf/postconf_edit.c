@@ -4,9 +4,9 @@
  *
  * Entry point: pcf_edit_main(mode, args).
  *
- * main.cf is copied line by line to a temporary file made with sane_fs's
- * safe_replace_open (main.cf.tmpXXXXXX, mode 0644 less the umask, as
- * Postfix's main.cf.tmp). A line that starts a
+ * main.cf is copied line by line to a temporary file (postconf_replace.h:
+ * main.cf.tmpXXXXXX, mode 0644 less the umask, as Postfix's main.cf.tmp).
+ * A line that starts a
  * logical line with a requested name is replaced by "name = value" (-e),
  * dropped (-X) or prefixed with "#" (-#); its continuation lines are
  * dropped, or commented out with -#. Comments and blank lines are always
@@ -38,7 +38,6 @@
 #include "config/mail_params.h"
 #include "util/htable.h"
 #include "util/msg.h"
-#include "util/myflock.h"
 #include "util/mymalloc.h"
 #include "util/sane_fs.h"
 #include "util/stringops.h"
@@ -46,20 +45,12 @@
 #include "util/vstring.h"
 
 #include "postconf.h"
+#include "postconf_replace.h"
 
 struct pcf_edit_req {
     char *value; /* NULL for -X and -# */
     int found;
 };
-
-static struct safe_replace *pcf_edit_replace; /* removed by the cleanup hook on error */
-
-static void
-pcf_edit_cleanup(void)
-{
-    if (pcf_edit_replace)
-        (void)unlink(safe_replace_tmp_path(pcf_edit_replace));
-}
 
 static void
 pcf_edit_req_free(void *ptr)
@@ -112,49 +103,6 @@ pcf_edit_requests(int mode, char **args)
         myfree(copy);
     }
     return table;
-}
-
-/*
- * Creates the temporary file that replaces PATH; its stream does not own
- * the descriptor (safe_replace_commit closes it). The error names
- * "PATH.tmp", Postfix's name for the file.
- */
-static struct vstream *
-pcf_edit_open_tmp(const char *path)
-{
-    struct vstring *why = vstring_alloc(100);
-    mode_t mask = umask(022);
-    struct vstream *dst;
-
-    umask(mask);
-    if ((pcf_edit_replace = safe_replace_open(path, 0644 & ~mask, 0, why)) == NULL)
-        msg_fatal("open %s.tmp: %m", path);
-    vstring_free(why);
-    dst =
-        vstream_fdopen(safe_replace_fd(pcf_edit_replace), safe_replace_tmp_path(pcf_edit_replace));
-    dst->flags |= VSTREAM_FLAG_NOCLOSE;
-    return dst;
-}
-
-/* Opens and locks PATH for reading, making sure the lock is on the current file. */
-static struct vstream *
-pcf_edit_open_src(const char *path)
-{
-    struct vstream *src;
-    struct stat fst;
-    struct stat pst;
-
-    for (;;) {
-        if ((src = vstream_fopen(path, O_RDONLY, 0)) == NULL)
-            msg_fatal("open %s for reading: %m", path);
-        if (myflock(vstream_fileno(src), MYFLOCK_STYLE_FLOCK, MYFLOCK_OP_EXCLUSIVE) < 0)
-            msg_fatal("lock %s: %m", path);
-        if (fstat(vstream_fileno(src), &fst) < 0)
-            msg_fatal("fstat %s: %m", path);
-        if (stat(path, &pst) == 0 && pst.st_dev == fst.st_dev && pst.st_ino == fst.st_ino)
-            return src;
-        vstream_close(src); /* another postconf replaced it meanwhile: retry */
-    }
 }
 
 static void
@@ -243,32 +191,23 @@ pcf_edit_main(int mode, char **args)
     struct vstring *path = vstring_alloc(100);
     struct vstring *line = vstring_alloc(100);
     struct vstring *why = vstring_alloc(100);
-    struct safe_replace *replace;
-    struct vstream *src;
-    struct vstream *dst;
+    struct pcf_replace *rp;
     int interesting = 0;
     int unterminated = 0;
 
     vstring_sprintf(path, "%s/main.cf", pcf_config_dir);
-    dst = pcf_edit_open_tmp(vstring_str(path));
-    msg_set_cleanup(pcf_edit_cleanup);
-    src = pcf_edit_open_src(vstring_str(path));
-    while (vstream_get_line(src, line, 0) != VSTREAM_EOF) {
-        unterminated = pcf_edit_line(mode, reqs, vstring_str(path), line, dst, &interesting) &&
+    if ((rp = pcf_replace_open(vstring_str(path), why)) == NULL)
+        msg_fatal("%s", vstring_str(why));
+    while (vstream_get_line(rp->src, line, 0) != VSTREAM_EOF) {
+        unterminated = pcf_edit_line(mode, reqs, vstring_str(path), line, rp->dst, &interesting) &&
                        vstring_end(line)[-1] != '\n';
     }
-    if (vstream_error(src))
+    if (vstream_error(rp->src))
         msg_fatal("read %s: %m", vstring_str(path));
     if (mode & PCF_EDIT_CONF)
-        pcf_edit_append(reqs, dst, unterminated);
-    if (vstream_close(dst) != 0)
-        msg_fatal("close %s: %m", safe_replace_tmp_path(pcf_edit_replace));
-    replace = pcf_edit_replace; /* the commit frees it, also on failure */
-    pcf_edit_replace = NULL;
-    msg_set_cleanup(NULL);
-    if (safe_replace_commit(replace, why) != 0)
+        pcf_edit_append(reqs, rp->dst, unterminated);
+    if (pcf_replace_commit(rp, why) != 0)
         msg_fatal("%s", vstring_str(why));
-    vstream_close(src); /* releases the lock, after the replacement */
     htable_free(reqs, pcf_edit_req_free);
     vstring_free(path);
     vstring_free(why);

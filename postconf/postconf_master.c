@@ -17,9 +17,10 @@
  * two patterns is printed twice; a pattern that matches nothing is a
  * warning ("unmatched request").
  *
- * Editing copies master.cf line by line to master.cf.tmp (locked, so two
- * postconf runs do not interleave), changes only the entries named on the
- * command line, then fsyncs and renames it into place. Untouched lines,
+ * Editing copies master.cf line by line to a temporary file
+ * (postconf_replace.h: master.cf is locked, so two postconf runs do not
+ * interleave), changes only the entries named on the command line, then
+ * fsyncs it, renames it into place and fsyncs the directory. Untouched lines,
  * comments and layout are copied byte for byte. A changed entry is
  * rewritten in the folded -M layout; comments and blank lines inside it
  * move in front of it, as with Postfix. On any error the original file
@@ -47,7 +48,6 @@
 #include "config/master_cf.h"
 #include "util/argv.h"
 #include "util/msg.h"
-#include "util/myflock.h"
 #include "util/mymalloc.h"
 #include "util/readlline.h"
 #include "util/stringops.h"
@@ -55,6 +55,7 @@
 #include "util/vstring.h"
 
 #include "postconf_master.h"
+#include "postconf_replace.h"
 
 #define PCM_WILD "*"
 
@@ -399,9 +400,9 @@ struct pcm_edit {
     int mode;         /* 'M', 'F' or 'P' */
     int action;       /* 'e', 'X' or '#' */
     const char *path; /* master.cf */
-    char *tmp_path;   /* master.cf.tmp */
-    struct vstream *src;
-    struct vstream *dst;
+    struct pcf_replace *replace;
+    struct vstream *src; /* replace->src */
+    struct vstream *dst; /* replace->dst */
     struct pcm_edit_req *reqs;
     size_t nreqs;
     int lineno;
@@ -688,37 +689,29 @@ pcm_edit_copy(struct pcm_edit *ed)
     return status;
 }
 
-/* Opens and locks master.cf.tmp, and opens master.cf. */
+/* Opens the temporary file and master.cf, locked. */
 static int
 pcm_edit_open(struct pcm_edit *ed)
 {
-    struct vstring *buf = vstring_alloc(100);
-    int fd;
-
-    vstring_sprintf(buf, "%s.tmp", ed->path);
-    ed->tmp_path = vstring_export(buf);
-    if ((fd = open(ed->tmp_path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) < 0)
-        return pcm_fail("open %s: %m", ed->tmp_path);
-    if (myflock(fd, MYFLOCK_STYLE_FLOCK, MYFLOCK_OP_EXCLUSIVE) < 0 || ftruncate(fd, 0) < 0) {
-        close(fd);
-        return pcm_fail("open %s: %m", ed->tmp_path);
-    }
-    ed->dst = vstream_fdopen(fd, ed->tmp_path);
-    if ((ed->src = vstream_fopen(ed->path, O_RDONLY, 0)) == NULL) {
-        (void)unlink(ed->tmp_path);
-        return pcm_fail("open %s for reading: %m", ed->path);
-    }
+    if ((ed->replace = pcf_replace_open(ed->path, ed->why)) == NULL)
+        return pcm_fail("%s", vstring_str(ed->why));
+    ed->src = ed->replace->src;
+    ed->dst = ed->replace->dst;
     return 0;
 }
 
-/* Makes the temporary file permanent; returns 0 or 1 after a fatal message. */
+/* Makes the temporary file permanent, or removes it; returns 0 or 1 after a fatal message. */
 static int
-pcm_edit_commit(struct pcm_edit *ed)
+pcm_edit_finish(struct pcm_edit *ed, int status)
 {
-    if (vstream_flush(ed->dst) != 0 || fsync(vstream_fileno(ed->dst)) < 0)
-        return pcm_fail("close %s: %m", ed->tmp_path);
-    if (rename(ed->tmp_path, ed->path) < 0)
-        return pcm_fail("rename %s to %s: %m", ed->tmp_path, ed->path);
+    if (ed->replace == NULL)
+        return status;
+    if (status != 0) {
+        pcf_replace_abort(ed->replace);
+        return status;
+    }
+    if (pcf_replace_commit(ed->replace, ed->why) != 0)
+        return pcm_fail("%s", vstring_str(ed->why));
     return 0;
 }
 
@@ -757,20 +750,14 @@ postconf_master_edit(const char *config_dir, int mode, int action, char **args)
     ed.reqs = mycalloc(ed.nreqs, sizeof(*ed.reqs));
     for (i = 0; status == 0 && i < ed.nreqs; i++)
         status = pcm_edit_request(&ed, ed.reqs + i, args[i]);
-    if (status == 0 && (status = pcm_edit_open(&ed)) == 0 && (status = pcm_edit_copy(&ed)) == 0)
-        status = pcm_edit_commit(&ed);
-    if (status != 0 && ed.dst != NULL)
-        (void)unlink(ed.tmp_path);
-    if (ed.src)
-        vstream_close(ed.src);
-    if (ed.dst)
-        vstream_close(ed.dst);
+    if (status == 0 && (status = pcm_edit_open(&ed)) == 0)
+        status = pcm_edit_copy(&ed);
+    status = pcm_edit_finish(&ed, status);
     for (i = 0; i < ed.nreqs; i++) {
         myfree(ed.reqs[i].parsed);
         argv_free(ed.reqs[i].parts);
     }
     myfree(ed.reqs);
-    myfree(ed.tmp_path);
     vstring_free(ed.why);
     myfree(path);
     return status;
