@@ -20,13 +20,13 @@
 #include "table/dict.h"
 #include "util/msg.h"
 
+#include "stderr_capture.h"
+
 typedef struct dict *(*table_open_fn)(const char *name, int open_flags, int dict_flags);
 
 static char table_dir[64];
 static char table_path[128];
-static char table_stderr_path[128];
-static char table_warnings[16384];
-static int table_saved_stderr = -1;
+static const char *table_warnings = ""; /* of the last table_capture_end */
 
 static int
 table_setup(void **state)
@@ -37,7 +37,6 @@ table_setup(void **state)
     if (mkdtemp(table_dir) == NULL)
         return -1;
     snprintf(table_path, sizeof(table_path), "%s/table", table_dir);
-    snprintf(table_stderr_path, sizeof(table_stderr_path), "%s/stderr", table_dir);
     return 0;
 }
 
@@ -46,7 +45,7 @@ table_teardown(void **state)
 {
     (void)state;
     unlink(table_path);
-    unlink(table_stderr_path);
+    unlink(stderr_capture_path);
     return rmdir(table_dir);
 }
 
@@ -54,29 +53,14 @@ table_teardown(void **state)
 static void
 table_capture_start(void)
 {
-    int fd = open(table_stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-    assert_true(fd >= 0);
-    table_saved_stderr = dup(2);
-    assert_true(table_saved_stderr >= 0);
-    assert_true(dup2(fd, 2) == 2);
-    close(fd);
+    stderr_capture_start(table_dir);
 }
 
 /* Restores fd 2; returns what was written meanwhile. */
 static const char *
 table_capture_end(void)
 {
-    int fd;
-    ssize_t len;
-
-    assert_true(dup2(table_saved_stderr, 2) == 2);
-    close(table_saved_stderr);
-    fd = open(table_stderr_path, O_RDONLY);
-    assert_true(fd >= 0);
-    len = read(fd, table_warnings, sizeof(table_warnings) - 1);
-    close(fd);
-    table_warnings[len > 0 ? len : 0] = 0;
+    table_warnings = stderr_capture_end();
     return table_warnings;
 }
 

@@ -31,13 +31,13 @@
 #include "table/dict_source.h"
 #include "table/dict_types.h"
 #include "util/msg.h"
+
+#include "stderr_capture.h"
 #include "util/mymalloc.h"
 #include "util/vstream.h"
 #include "util/vstring.h"
 
 static char test_dir[] = "/tmp/test_dict.XXXXXX";
-static char capture_path[256];
-static int saved_stderr = -1;
 
 /* Path of NAME inside the test directory (static buffer, one at a time). */
 static const char *
@@ -59,36 +59,16 @@ write_file(const char *path, const char *text)
     fclose(fp);
 }
 
-/* Starts capturing what is written to standard error. */
 static void
 capture_start(void)
 {
-    int fd;
-
-    snprintf(capture_path, sizeof(capture_path), "%s/stderr", test_dir);
-    fd = open(capture_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(fd >= 0);
-    saved_stderr = dup(2);
-    dup2(fd, 2);
-    close(fd);
+    stderr_capture_start(test_dir);
 }
 
-/* Stops capturing; returns the text (static buffer). */
 static const char *
 capture_end(void)
 {
-    static char buf[8192];
-    FILE *fp;
-    size_t n;
-
-    dup2(saved_stderr, 2);
-    close(saved_stderr);
-    fp = fopen(capture_path, "r");
-    assert_non_null(fp);
-    n = fread(buf, 1, sizeof(buf) - 1, fp);
-    buf[n] = 0;
-    fclose(fp);
-    return buf;
+    return stderr_capture_end();
 }
 
 static int

@@ -20,38 +20,20 @@
 #include "mail/maps.h"
 #include "util/msg.h"
 
+#include "stderr_capture.h"
+
 static char test_dir[] = "/tmp/test_maps.XXXXXX";
-static char capture_path[300];
-static int saved_stderr = -1;
 
 static void
 capture_start(void)
 {
-    int fd;
-
-    snprintf(capture_path, sizeof(capture_path), "%s/stderr", test_dir);
-    fd = open(capture_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(fd >= 0);
-    saved_stderr = dup(2);
-    dup2(fd, 2);
-    close(fd);
+    stderr_capture_start(test_dir);
 }
 
 static const char *
 capture_end(void)
 {
-    static char buf[8192];
-    FILE *fp;
-    size_t n;
-
-    dup2(saved_stderr, 2);
-    close(saved_stderr);
-    fp = fopen(capture_path, "r");
-    assert_non_null(fp);
-    n = fread(buf, 1, sizeof(buf) - 1, fp);
-    buf[n] = 0;
-    fclose(fp);
-    return buf;
+    return stderr_capture_end();
 }
 
 static void
