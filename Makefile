@@ -13,6 +13,7 @@
 #   DAEMONS  += name      (installed in daemon_directory)
 #   name_SRCS := dir/file.c ...
 #   LINKS += alias:target (alias installed as a hard link to target)
+#   TEST_PROGS += name    (test-only program, built in $(O)/tests/bin, never installed)
 # so adding a program never needs an edit here.
 
 PREFIX      ?= /usr
@@ -70,9 +71,11 @@ LIBTERN  := $(O)/libtern.a
 COMMANDS :=
 DAEMONS  :=
 LINKS    :=
+TEST_PROGS :=
 include $(sort $(wildcard */build.mk))
 PROGS := $(COMMANDS) $(DAEMONS)
 BINS  := $(PROGS:%=$(O)/bin/%) $(foreach l,$(LINKS),$(O)/bin/$(firstword $(subst :, ,$(l))))
+TEST_BINS := $(TEST_PROGS:%=$(O)/tests/bin/%)
 
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
@@ -81,7 +84,7 @@ FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/fuzz/obj/%.o)
 
 .PHONY: all deps deps-build check asan install run fuzz fuzz-long unit clean bench
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(TEST_BINS)
 
 deps:
 	@sh tools/deps.sh all
@@ -104,6 +107,13 @@ $(O)/bin/$(1): $$(patsubst %.c,$(O)/%.o,$$($(1)_SRCS)) $(LIBTERN)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_template,$(p))))
+
+define test_prog_template
+$(O)/tests/bin/$(1): $$(patsubst %.c,$(O)/%.o,$$($(1)_SRCS)) $(LIBTERN)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach p,$(TEST_PROGS),$(eval $(call test_prog_template,$(p))))
 
 define link_template
 $(O)/bin/$(1): $(O)/bin/$(2)
@@ -154,4 +164,4 @@ bench: all
 clean:
 	rm -rf $(O) build-asan
 
--include $(LIB_OBJS:.o=.d) $(UNIT_BINS:=.d) $(foreach p,$(PROGS),$(patsubst %.c,$(O)/%.d,$($(p)_SRCS)))
+-include $(LIB_OBJS:.o=.d) $(UNIT_BINS:=.d) $(foreach p,$(PROGS) $(TEST_PROGS),$(patsubst %.c,$(O)/%.d,$($(p)_SRCS)))
