@@ -83,6 +83,9 @@ FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/fuzz/obj/%.o)
 
+# Keep object files of unit tests (they are intermediates of a pattern rule).
+.SECONDARY:
+
 .PHONY: all deps deps-build check asan install run fuzz fuzz-long unit clean bench
 all: $(BINS) $(UNIT_BINS) $(TEST_BINS)
 

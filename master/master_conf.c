@@ -25,9 +25,9 @@
  * inet_interfaces, inet_protocols and queue_directory are fixed for the
  * life of the master, as in Postfix: a change is reported and ignored.
  *
- * Identity checks (Postfix's wording): mail_owner must exist and have
- * neither user ID 0 nor group ID 0; setgid_group must exist, must not be
- * group 0 and must differ from mail_owner's group.
+ * Identity checks: lib/config/mail_ids.h (Postfix's wording); a master
+ * started by a user other than root is a personal instance, where only
+ * mail_owner and setgid_group are resolved and checked for id 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,10 +40,12 @@
 #include <unistd.h>
 
 #include "config/mail_conf.h"
+#include "config/mail_ids.h"
 #include "config/mail_params.h"
 #include "config/master_cf.h"
 #include "master.h"
 #include "util/msg.h"
+#include "util/set_ugid.h"
 #include "util/mymalloc.h"
 #include "util/readlline.h"
 #include "util/stringops.h"
@@ -56,47 +58,18 @@ unsigned master_generation = 1;
 
 extern char **environ;
 
-/* mail_owner and setgid_group; -1 with the reason in why. */
+/* mail_owner and setgid_group (lib/config/mail_ids.h); -1 with the reason in why. */
 static int
 master_conf_ids(struct master_params *p, struct vstring *why)
 {
-    const char *main_cf = mail_conf_path() ? mail_conf_path() : "main.cf";
-    const char *owner = mail_conf_get("mail_owner");
-    const char *group = mail_conf_get("setgid_group");
-    struct passwd *pwd;
-    struct group *grp;
+    struct mail_ids ids;
 
-    if ((pwd = getpwnam(owner)) == NULL) {
-        vstring_sprintf(why, "file %s: parameter mail_owner: unknown user name value: %s", main_cf,
-                        owner);
+    if (mail_ids_check(&ids, !running_as_root(), why) < 0)
         return -1;
-    }
-    if (pwd->pw_uid == 0 || pwd->pw_gid == 0) {
-        vstring_sprintf(why, "file %s: parameter mail_owner: user %s has privileged %s ID", main_cf,
-                        owner, pwd->pw_uid == 0 ? "user" : "group");
-        return -1;
-    }
-    p->owner_uid = pwd->pw_uid;
-    p->owner_gid = pwd->pw_gid;
-    if ((grp = getgrnam(group)) == NULL) {
-        vstring_sprintf(why, "file %s: parameter setgid_group: unknown group name: %s", main_cf,
-                        group);
-        return -1;
-    }
-    if (grp->gr_gid == 0) {
-        vstring_sprintf(why, "file %s: parameter setgid_group: group %s has privileged group ID",
-                        main_cf, group);
-        return -1;
-    }
-    if (grp->gr_gid == p->owner_gid) {
-        vstring_sprintf(why,
-                        "file %s: parameters mail_owner and setgid_group:"
-                        " user %s and group %s have the same group ID: %ld",
-                        main_cf, owner, group, (long)grp->gr_gid);
-        return -1;
-    }
-    p->setgid_gid = grp->gr_gid;
-    p->mail_owner = mystrdup(owner);
+    p->owner_uid = ids.owner_uid;
+    p->owner_gid = ids.owner_gid;
+    p->setgid_gid = ids.setgid_gid;
+    p->mail_owner = mystrdup(mail_conf_get("mail_owner"));
     return 0;
 }
 

@@ -6,7 +6,8 @@
 # (mailq, newaliases) to their paths, configuration files to $config_directory (an
 # existing main.cf or master.cf is never overwritten), manual pages under
 # $manpage_directory. Without DESTDIR and as root, the postfix user and postdrop group
-# are created when missing, as Debian's package does.
+# are created when missing (tools/accounts.sh, as Debian's package does), and postdrop
+# and postqueue become set-gid postdrop.
 set -e
 : "${O:=build}"
 D="${DESTDIR:-}"
@@ -42,9 +43,16 @@ for sect in 1 5 8; do
 done
 
 if [ -z "$D" ] && [ "$(id -u)" = 0 ]; then
-    getent group postdrop >/dev/null || groupadd --system postdrop
-    getent passwd postfix >/dev/null ||
-        useradd --system --home-dir /var/spool/postfix --no-create-home \
-            --shell /usr/sbin/nologin --user-group postfix
+    sh "$(dirname "$0")/accounts.sh" postfix postdrop
+    # postdrop and postqueue are set-gid postdrop (mode 2555), as on Debian.
+    for p in postdrop postqueue; do
+        if [ -f "$command_directory/$p" ]; then
+            chgrp postdrop "$command_directory/$p"
+            chmod 2555 "$command_directory/$p"
+        fi
+    done
+else
+    echo "install: not root or DESTDIR set: run tools/accounts.sh as root, then"
+    echo "install: \"postfix set-permissions\" to give postdrop/postqueue their set-gid group"
 fi
 echo "install: done (DESTDIR=${D:-/})"
