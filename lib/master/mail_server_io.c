@@ -80,34 +80,54 @@ mail_server_accept(int listen_fd)
     return passed;
 }
 
-/* The relay process: stdin -> sock, sock -> stdout, until sock ends. */
+/*
+ * The relay process: stdin -> sock, sock -> stdout, until sock ends. The
+ * socket is non-blocking and input waits in a buffer until the socket takes
+ * it, so the relay keeps reading the daemon's replies while the daemon is
+ * busy: neither side can block the other, whatever the sizes.
+ */
 static void __attribute__((noreturn)) mail_server_relay(int sock)
 {
-    char buf[4096];
+    char in[4096];
+    char out[4096];
+    size_t pending = 0; /* bytes of in[] not yet written to sock */
+    size_t done = 0;
     int stdin_open = 1;
     ssize_t n;
 
+    non_blocking(sock, 1);
     for (;;) {
-        struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN},
-                                {.fd = stdin_open ? 0 : -1, .events = POLLIN}};
+        struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN | (pending ? POLLOUT : 0)},
+                                {.fd = stdin_open && !pending ? 0 : -1, .events = POLLIN}};
 
         if (poll(pfd, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
             _exit(1);
         }
-        if (pfd[0].revents) {
-            if ((n = read(sock, buf, sizeof(buf))) <= 0)
+        if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            if ((n = read(sock, out, sizeof(out))) == 0)
                 _exit(0);
-            if (write_all(1, buf, (size_t)n, -1) < 0)
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                _exit(0);
+            if (n > 0 && write_all(1, out, (size_t)n, -1) < 0)
                 _exit(1);
         }
-        if (stdin_open && pfd[1].revents) {
-            if ((n = read(0, buf, sizeof(buf))) <= 0) {
+        if (pending && (pfd[0].revents & POLLOUT)) {
+            if ((n = write(sock, in + done, pending)) < 0 && errno != EAGAIN && errno != EINTR)
+                _exit(1);
+            if (n > 0) {
+                done += (size_t)n;
+                pending -= (size_t)n;
+            }
+        }
+        if (pfd[1].fd >= 0 && pfd[1].revents) {
+            if ((n = read(0, in, sizeof(in))) <= 0) {
                 shutdown(sock, SHUT_WR);
                 stdin_open = 0;
-            } else if (write_all(sock, buf, (size_t)n, -1) < 0) {
-                _exit(1);
+            } else {
+                pending = (size_t)n;
+                done = 0;
             }
         }
     }

@@ -696,3 +696,18 @@ def test_non_root_process_skips_jail_and_user_change(tmp_path):
         assert hello["uid"] == str(nobody.pw_uid) and hello["gid"] == str(nobody.pw_gid)
     finally:
         shutil.rmtree(top)
+
+
+def test_standalone_pipe_relay_survives_large_input(tmp_path):
+    # 20,000 requests on a pipe: the relay must keep reading replies while
+    # it feeds requests, or both sides block on full socket buffers.
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "main.cf").write_text(f"queue_directory = {tmp_path}\n")
+    data = "".join(f"echo line{i}\n" for i in range(20000)).encode()
+    proc = subprocess.run([ECHO, "-S", "-n", "x", "-t", "unix"], input=data,
+                          capture_output=True, timeout=60,
+                          env=dict(os.environ, MAIL_CONFIG=str(conf)))
+    lines = proc.stdout.decode().splitlines()
+    assert proc.returncode == 0
+    assert len(lines) == 20001 and lines[-1] == "line19999"
