@@ -78,6 +78,14 @@ master_conf_ids(struct master_params *p, struct vstring *why)
  * value if we have one, "NAME=value" sets it), then MAIL_CONFIG and, with
  * -v, MAIL_VERBOSE. GENERATION is added per child (master_spawn.c).
  */
+/*
+ * Passed on besides import_environment when set: a sanitizer build's
+ * settings ("make asan", tests/run.py) must reach the children, as the
+ * postfix command passes them to the master. Absent in production.
+ */
+static const char *master_sanitizer_env[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+                                             NULL};
+
 static struct argv *
 master_conf_env(const char *config_dir, int verbose)
 {
@@ -97,6 +105,12 @@ master_conf_env(const char *config_dir, int verbose)
             argv_add(env, item);
         } else if ((value = getenv(item)) != NULL) {
             vstring_sprintf(buf, "%s=%s", item, value);
+            argv_add(env, vstring_str(buf));
+        }
+    }
+    for (const char **name = master_sanitizer_env; *name; name++) {
+        if ((value = getenv(*name)) != NULL) {
+            vstring_sprintf(buf, "%s=%s", *name, value);
             argv_add(env, vstring_str(buf));
         }
     }

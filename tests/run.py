@@ -82,8 +82,14 @@ def run_pytest():
             # process that changed its uid. Memory errors and undefined
             # behaviour are still fatal; unit tests and fuzzers keep leak
             # detection on.
-            env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"
-            env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
+            # Daemons run with stderr on /dev/null: every report also goes to
+            # a file, and any file left there fails the run.
+            os.chmod(work, 0o711)
+            reports = os.path.join(work, "sanitizer")
+            os.mkdir(reports)
+            os.chmod(reports, 0o1777)  # children that dropped privileges write here too
+            env["ASAN_OPTIONS"] = f"detect_leaks=0:abort_on_error=0:log_path={reports}/asan"
+            env["UBSAN_OPTIONS"] = f"halt_on_error=1:print_stacktrace=1:log_path={reports}/ubsan"
         args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                 f"--junitxml={xml}", tests] + os.environ.get("PYTEST_ARGS", "").split()
         proc = subprocess.run(args, cwd=ROOT, env=env)
@@ -96,6 +102,12 @@ def run_pytest():
         skipped = sum(int(s.get("skipped", 0)) for s in suites)
         if proc.returncode not in (0, 1, 5) and bad == 0:
             bad = 1
+        if os.environ.get("TERN_SANITIZE"):
+            for report in sorted(glob.glob(os.path.join(work, "sanitizer", "*"))):
+                print(f"sanitizer report {os.path.basename(report)}:")
+                with open(report, errors="replace") as f:
+                    print(f.read()[-4000:])
+                bad += 1
         return total - bad - skipped, bad
 
 
