@@ -1,9 +1,11 @@
 /*
- * msg - diagnostics to stderr, syslog and maillog_file; see msg.h.
+ * msg - diagnostics to stderr and to the log (postlogd, maillog_file or
+ * syslog); see msg.h.
  *
  * Records are formatted once into a fixed buffer (long records are cut,
- * never overflowed) and written with one write() per sink, so lines from
- * concurrent processes do not interleave within a line.
+ * never overflowed) and handed over with one write() or one datagram per
+ * sink, so lines from concurrent processes do not interleave within a line.
+ * The datagram client is msg_postlog.c; the file writer is logwriter.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,26 +15,35 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
+#include "util/logwriter.h"
 #include "util/msg.h"
+#include "util/msg_postlog.h"
 #include "util/mymalloc.h"
 #include "util/valid_utf8.h"
+#include "util/vstring.h"
 
 #define MSG_LINE_MAX 4096
 #define MSG_ERROR_BOUND 13
 
 int msg_verbose;
 
-static char msg_prog[64] = "tern";      /* base name, for syslog */
-static char msg_argv0[256] = "tern";    /* as invoked, for stderr (as Postfix) */
+static char msg_prog[64] = "tern";   /* base name, for syslog */
+static char msg_argv0[256] = "tern"; /* as invoked, for stderr (as Postfix) */
 static char msg_syslog_ident[128] = "postfix/tern";
 static int msg_sink_mask = MSG_STDERR;
 static int msg_facility = LOG_MAIL;
 static int msg_syslog_open;
 static char *msg_logfile;
+static mode_t msg_logfile_mode = 0644;
+static char *msg_postlog_path;
+static int msg_postlog_flags;
+static char msg_host[256];
+static void (*msg_writer)(const char *record, size_t len);
 static void (*msg_cleanup_hook)(void);
 static int msg_errors;
+static int msg_depth;                   /* > 0 while a record is being logged */
+static struct vstring *msg_logfile_why; /* set when the fallback failed */
 
 static const struct {
     const char *name;
@@ -111,8 +122,54 @@ msg_set_syslog(const char *syslog_name, const char *facility)
 void
 msg_set_logfile(const char *path)
 {
-    myfree(msg_logfile);
+    char *old = msg_logfile;
+
     msg_logfile = (path && *path) ? mystrdup(path) : NULL;
+    myfree(old);
+}
+
+void
+msg_set_logfile_mode(mode_t mode)
+{
+    msg_logfile_mode = mode;
+}
+
+/* Connects at once, so that a process keeps its connection in a chroot jail. */
+void
+msg_set_postlog(const char *service_path, int flags)
+{
+    char *old = msg_postlog_path;
+
+    msg_postlog_path = (service_path && *service_path) ? mystrdup(service_path) : NULL;
+    msg_postlog_flags = flags;
+    myfree(old);
+    msg_postlog_close();
+    if (msg_postlog_path)
+        (void)msg_postlog_connect(msg_postlog_path);
+}
+
+/* Keeps the first label only, as Postfix's records show it. */
+void
+msg_set_hostname(const char *name)
+{
+    snprintf(msg_host, sizeof(msg_host), "%s", name ? name : "");
+    msg_host[strcspn(msg_host, ".")] = 0;
+}
+
+void
+msg_set_ident(const char *ident)
+{
+    snprintf(msg_syslog_ident, sizeof(msg_syslog_ident), "%s", ident);
+    if (msg_syslog_open) {
+        closelog();
+        msg_syslog_open = 0;
+    }
+}
+
+void
+msg_set_writer(void (*writer)(const char *record, size_t len))
+{
+    msg_writer = writer;
 }
 
 void
@@ -138,36 +195,103 @@ msg_write_all(int fd, const char *buf, size_t len)
         if (n <= 0)
             return;
         buf += n;
-        len -= (size_t) n;
+        len -= (size_t)n;
     }
 }
 
-static void
-msg_to_logfile(const char *text)
+/*
+ * Formats "Mon DD HH:MM:SS HOST IDENT[PID]: text" into buf; the message
+ * part of text (after the severity prefix of off bytes) is cut at
+ * MSG_RECORD_TEXT_MAX bytes, or a little less so that no UTF-8 character is
+ * split. Returns the length, without a newline.
+ */
+static size_t
+msg_format_record(char *buf, size_t size, const char *text, size_t off)
 {
-    char line[MSG_LINE_MAX + 256];
     char stamp[32];
-    char host[256];
     time_t now = time(NULL);
     struct tm tm;
-    int fd;
+    size_t text_len = strlen(text);
     int len;
 
+    if (text_len > off + MSG_RECORD_TEXT_MAX) {
+        text_len = off + MSG_RECORD_TEXT_MAX;
+        /* Do not split a UTF-8 character: the record must stay valid. */
+        while (text_len > off && ((unsigned char)text[text_len] & 0xc0) == 0x80)
+            text_len--;
+    }
     localtime_r(&now, &tm);
-    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-    if (gethostname(host, sizeof(host)) != 0)
-        snprintf(host, sizeof(host), "localhost");
-    host[sizeof(host) - 1] = 0;
-    len = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s\n", stamp, host, msg_syslog_ident,
-                   (long) getpid(), text);
+    strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
+    if (msg_host[0] == 0) {
+        char host[sizeof(msg_host)];
+
+        if (gethostname(host, sizeof(host)) != 0 || host[0] == 0)
+            snprintf(host, sizeof(host), "localhost");
+        host[sizeof(host) - 1] = 0;
+        msg_set_hostname(host);
+    }
+    len = snprintf(buf, size, "%s %s %s[%ld]: %.*s", stamp, msg_host, msg_syslog_ident,
+                   (long)getpid(), (int)text_len, text);
     if (len < 0)
+        return 0;
+    return (size_t)len >= size ? size - 1 : (size_t)len;
+}
+
+/* Appends one record to the logfile; on failure, remembers why. */
+static void
+msg_to_logfile(const char *record, size_t len, int must_work)
+{
+    struct vstring *why = vstring_alloc(100);
+
+    if (logwriter_one_shot(msg_logfile, msg_logfile_mode, record, len, why) < 0 && must_work &&
+        msg_logfile_why == NULL)
+        msg_logfile_why = why;
+    else
+        vstring_free(why);
+}
+
+/* Sends one record to the log sink that is configured. */
+static void
+msg_to_log(const char *text, size_t off)
+{
+    char record[MSG_LINE_MAX + 512];
+    size_t len;
+
+    if (msg_writer == NULL && msg_postlog_path == NULL && msg_logfile == NULL) {
+        if (msg_sink_mask & MSG_SYSLOG) {
+            if (!msg_syslog_open) {
+                openlog(msg_syslog_ident, LOG_PID | LOG_NDELAY, msg_facility);
+                msg_syslog_open = 1;
+            }
+            syslog(LOG_INFO, "%s", text);
+        }
         return;
-    if ((size_t) len >= sizeof(line))
-        len = sizeof(line) - 1;
-    if ((fd = open(msg_logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
-        return;
-    msg_write_all(fd, line, (size_t) len);
-    close(fd);
+    }
+    len = msg_format_record(record, sizeof(record), text, off);
+    if (msg_writer)
+        msg_writer(record, len);
+    else if (msg_postlog_path == NULL)
+        msg_to_logfile(record, len, 0);
+    else if (msg_postlog_send(msg_postlog_path, record, len) < 0 &&
+             (msg_postlog_flags & MSG_POSTLOG_FALLBACK) && msg_logfile)
+        msg_to_logfile(record, len, 1);
+}
+
+/*
+ * A program that must write the logfile when postlogd is down (postfix,
+ * postlog) and cannot: fatal, as in Postfix, reported without the log.
+ */
+static void
+msg_logfile_failed(void)
+{
+    struct vstring *why = msg_logfile_why;
+    char *path = msg_logfile;
+
+    msg_logfile_why = NULL;
+    msg_logfile = NULL;
+    myfree(msg_postlog_path);
+    msg_postlog_path = NULL;
+    msg_fatal("open logfile '%s': %s", path, vstring_str(why));
 }
 
 /*
@@ -179,7 +303,7 @@ msg_printable(char *text)
 {
     int utf8 = valid_utf8_string(text, strlen(text));
 
-    for (unsigned char *cp = (unsigned char *) text; *cp; cp++)
+    for (unsigned char *cp = (unsigned char *)text; *cp; cp++)
         if (*cp < 0x20 || *cp == 0x7f || (*cp >= 0x80 && !utf8))
             *cp = '?';
 }
@@ -223,24 +347,21 @@ msg_vlog(const char *severity, const char *fmt, va_list ap)
 
     if (severity)
         off = snprintf(text, sizeof(text), "%s: ", severity);
+    msg_depth++;
     errno = saved_errno;
     fmt = msg_fix_percent_m(fmt, fixed_fmt, sizeof(fixed_fmt));
-    vsnprintf(text + off, sizeof(text) - (size_t) off, fmt, ap);
+    vsnprintf(text + off, sizeof(text) - (size_t)off, fmt, ap);
     msg_printable(text);
     if (msg_sink_mask & MSG_STDERR) {
         len = snprintf(line, sizeof(line), "%s: %s\n", msg_argv0, text);
         if (len > 0)
-            msg_write_all(2, line, (size_t) len < sizeof(line) ? (size_t) len : sizeof(line) - 1);
+            msg_write_all(2, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
     }
-    if (msg_logfile) {
-        msg_to_logfile(text);
-    } else if (msg_sink_mask & MSG_SYSLOG) {
-        if (!msg_syslog_open) {
-            openlog(msg_syslog_ident, LOG_PID | LOG_NDELAY, msg_facility);
-            msg_syslog_open = 1;
-        }
-        syslog(LOG_INFO, "%s", text);
-    }
+    if (msg_depth == 1)
+        msg_to_log(text, (size_t)off);
+    msg_depth--;
+    if (msg_logfile_why && msg_depth == 0)
+        msg_logfile_failed();
     errno = saved_errno;
 }
 
