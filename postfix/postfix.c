@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #include "config/mail_conf.h"
+#include "config/mail_params.h"
+#include "config/maillog_client.h"
 #include "postfix.h"
 #include "util/argv.h"
 #include "util/msg.h"
@@ -291,9 +293,10 @@ main(int argc, char **argv)
     }
     if (argv[optind] == NULL)
         msg_fatal(POSTFIX_USAGE);
-    mail_conf_read(NULL);
+    mail_conf_load(NULL); /* as Postfix: refuse other users before logging to the file */
     postfix_ctx_load(&ctx);
     postfix_owner_check(&ctx);
+    maillog_client_setup();
     if (ctx.multi_instance && !force_single)
         postfix_multi_instance(argc - optind, argv + optind);
     postfix_clean_env(&ctx);

@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include "config/mail_conf.h"
+#include "config/mail_params.h"
+#include "config/maillog_client.h"
 #include "mail/mail_queue.h"
 #include "postsuper.h"
 #include "util/msg.h"
@@ -147,12 +149,13 @@ postsuper_configure(struct postsuper_ctx *ctx)
     const char *owner;
     struct passwd *pw;
 
-    mail_conf_read(NULL);
+    mail_conf_load(NULL); /* as Postfix: refuse other users before logging to the file */
     main_cf = mail_conf_path() ? mail_conf_path() : "main.cf";
     owner = mail_conf_get("mail_owner");
     pw = getpwnam(owner);
     if (!running_as_root() && (pw == NULL || pw->pw_uid != getuid()))
         msg_fatal("use of this command is reserved for the superuser");
+    maillog_client_setup();
     if (pw == NULL)
         msg_fatal("file %s: parameter mail_owner: unknown user name value: %s", main_cf, owner);
     if (pw->pw_uid == 0)

@@ -1,7 +1,9 @@
 /*
  * mail_conf_read - load main.cf into the configuration dictionary.
  *
- * Entry points: mail_conf_read (main.cf, then logging settings),
+ * Entry points: mail_conf_read (main.cf, then the logging settings:
+ * syslog_name, syslog_facility and the maillog_file routing of
+ * maillog_client.h, with the flags Postfix gives the program),
  * mail_conf_load (main.cf only), mail_conf_parse (any stream),
  * mail_conf_set / mail_conf_unset / mail_conf_reset (explicit settings),
  * mail_conf_lookup / mail_conf_walk (read them back), mail_conf_path,
@@ -25,6 +27,7 @@
 
 #include "config/mail_conf.h"
 #include "config/mail_params.h"
+#include "config/maillog_client.h"
 #include "util/htable.h"
 #include "util/msg.h"
 #include "util/mymalloc.h"
@@ -235,24 +238,9 @@ mail_conf_load(const char *config_dir)
     mail_conf_main_cf = vstring_export(path);
 }
 
-/* Applies syslog_name, syslog_facility and maillog_file to msg(3). */
-static void
-mail_conf_apply_logging(void)
-{
-    const char *facility = mail_conf_get("syslog_facility");
-    const char *logfile;
-
-    if (msg_facility_code(facility) < 0)
-        msg_fatal("file %s: parameter %s: unrecognized value: %s", mail_conf_main_cf,
-                  "syslog_facility", facility);
-    msg_set_syslog(mail_conf_get("syslog_name"), facility);
-    if (*(logfile = mail_conf_get("maillog_file")) != 0)
-        msg_set_logfile(logfile);
-}
-
 void
 mail_conf_read(const char *config_dir)
 {
     mail_conf_load(config_dir);
-    mail_conf_apply_logging();
+    maillog_client_setup();
 }

@@ -140,12 +140,17 @@ def spawn(args, conf, listeners=(), status=True, gen=None):
 
 @pytest.fixture
 def inst(tmp_path):
-    """A main.cf with queue_directory and maillog_file in tmp_path; cleans up children."""
+    """A main.cf with queue_directory and maillog_file in tmp_path; cleans up children.
+    The children send their log records to postlogd's socket, public/postlog, which
+    this fixture binds in postlogd's place (read_log collects the records)."""
     queue = tmp_path / "queue"
-    queue.mkdir()
+    (queue / "public").mkdir(parents=True)
     conf = tmp_path / "conf"
     conf.mkdir()
-    (conf / "main.cf").write_text(f"queue_directory = {queue}\nmaillog_file = {tmp_path}/maillog\n")
+    (conf / "main.cf").write_text(f"queue_directory = {queue}\nmaillog_file = {tmp_path}/maillog\n"
+                                  f"maillog_file_prefixes = {tmp_path}\n")
+    postlog = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    postlog.bind(str(queue / "public" / "postlog"))
 
     class Inst:
         children = []
@@ -155,6 +160,7 @@ def inst(tmp_path):
             self.tmp = tmp_path
             self.queue = queue
             self.conf = conf
+            self.postlog = postlog
 
         def main_cf(self, text):
             (conf / "main.cf").write_text(f"queue_directory = {queue}\n" + text)
@@ -186,6 +192,7 @@ def inst(tmp_path):
         child.kill()
     for sock in obj.sockets:
         sock.close()
+    postlog.close()
 
 
 class Lines:
@@ -406,9 +413,13 @@ def test_pass_type_survives_a_peer_that_sends_no_descriptor(inst):
 
 
 def read_log(inst, timeout=WAIT, want=None):
+    """The records received so far on the postlog socket (kept in tmp/maillog)."""
     path = inst.tmp / "maillog"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        while select.select([inst.postlog], [], [], 0)[0]:
+            with open(path, "ab") as fp:
+                fp.write(inst.postlog.recv(65536) + b"\n")
         text = path.read_text() if path.exists() else ""
         if text and (want is None or want in text):
             return text

@@ -524,7 +524,7 @@ def test_personal_instance_runs_as_its_user(stub):
     nobody = pwd.getpwnam("nobody")
     group = grp.getgrgid(nobody.pw_gid).gr_name
     stub.postconf("-e", "mail_owner = nobody", f"setgid_group = {group}")
-    for path in (stub.top, stub.etc, stub.spool, stub.logfile,
+    for path in (stub.top, stub.etc, stub.spool, stub.logfile, os.path.join(stub.spool, "public"),
                  *(os.path.join(stub.etc, name) for name in os.listdir(stub.etc))):
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
     for name in ("postdrop", "postqueue"):
@@ -613,4 +613,7 @@ def test_logrotate_refusals(stub):
     assert stub.postfix("logrotate") == (1, tagged(
         "fatal: empty 'maillog_file_compressor' parameter value - logfile rotation failed"))
     stub.postconf("-e", "maillog_file_compressor = gzip", "maillog_file = /dev/stdout")
+    assert stub.postfix("logrotate") == (1, "postfix: fatal: maillog_file value '/dev/stdout' "
+                                            "does not match any prefix in maillog_file_prefixes\n")
+    stub.postconf("-e", f"maillog_file_prefixes = {stub.top}, /dev/stdout")
     assert stub.postfix("logrotate") == (1, tagged("fatal: not rotating '/dev/stdout'"))

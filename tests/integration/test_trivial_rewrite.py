@@ -113,7 +113,14 @@ class Daemon:
         self.conf.mkdir(exist_ok=True)
         self.maillog = tmp / "maillog"
         (self.conf / "main.cf").write_text(
-            f"queue_directory = {self.queue}\nmaillog_file = {self.maillog}\n" + main_cf)
+            f"queue_directory = {self.queue}\nmaillog_file = {self.maillog}\n"
+            f"maillog_file_prefixes = {tmp}\n" + main_cf)
+        (self.queue / "public").mkdir(exist_ok=True)
+        if (self.queue / "public" / "postlog").exists():
+            (self.queue / "public" / "postlog").unlink()
+        self.postlog = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.postlog.bind(str(self.queue / "public" / "postlog"))
+        self.postlog.setblocking(False)
         self.path = str(tmp / "rewrite.sock")
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.path)
@@ -157,12 +164,21 @@ class Daemon:
             return None
 
     def log(self):
+        """The records received on public/postlog so far (kept in maillog)."""
+        while True:
+            try:
+                record = self.postlog.recv(65536)
+            except BlockingIOError:
+                break
+            with open(self.maillog, "ab") as f:
+                f.write(record + b"\n")
         return self.maillog.read_text() if self.maillog.exists() else ""
 
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        self.postlog.close()
         self.proc.stderr.close()
         for sock in self.clients:
             sock.close()

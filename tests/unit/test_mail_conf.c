@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -465,30 +467,50 @@ child_read(const char *text)
     msg_info("logged to the file");
 }
 
+/*
+ * mail_conf_read applies syslog_name and the maillog_file routing: a
+ * record goes as one datagram to $queue_directory/public/postlog (bound
+ * here, standing in for postlogd); a maillog_file outside
+ * maillog_file_prefixes is fatal.
+ */
 static void
 test_read_logging(void **state)
 {
-    char log_path[300];
-    char text[600];
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    char text[1200];
     char buf[4096];
-    int fd;
     ssize_t len;
+    int sock;
     int how;
     char *err;
 
     (void)state;
-    snprintf(log_path, sizeof(log_path), "%s/maillog", test_dir);
-    snprintf(text, sizeof(text), "maillog_file = %s\nsyslog_name = tern-test\n", log_path);
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/public/postlog", test_dir);
+    snprintf(buf, sizeof(buf), "%s/public", test_dir);
+    assert_int_equal(mkdir(buf, 0755), 0);
+    assert_true((sock = socket(AF_UNIX, SOCK_DGRAM, 0)) >= 0);
+    assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
+    snprintf(text, sizeof(text),
+             "queue_directory = %s\nmaillog_file = %s/maillog\nmaillog_file_prefixes = %s\n"
+             "syslog_name = tern-test\nmyhostname = mx9.example.com\n",
+             test_dir, test_dir, test_dir);
     err = run_child(child_read, text, &how);
     assert_int_equal(how, 0);
     myfree(err);
-    assert_true((fd = open(log_path, O_RDONLY)) >= 0);
-    len = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    buf[len > 0 ? len : 0] = 0;
-    assert_non_null(strstr(buf, "tern-test/test_mail_conf["));
-    assert_non_null(strstr(buf, "logged to the file"));
-    unlink(log_path);
+    len = recv(sock, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+    assert_true(len > 0);
+    buf[len] = 0;
+    assert_non_null(strstr(buf, " mx9 tern-test/test_mail_conf["));
+    assert_non_null(strstr(buf, "]: logged to the file"));
+    close(sock);
+    unlink(sun.sun_path);
+    snprintf(buf, sizeof(buf), "%s/public", test_dir);
+    rmdir(buf);
+    snprintf(text, sizeof(text), "queue_directory = %s\nmaillog_file = %s/maillog\n", test_dir,
+             test_dir);
+    assert_child(child_read, text, 1, "does not match any prefix in maillog_file_prefixes");
+    snprintf(buf, sizeof(buf), "%s/maillog", test_dir);
+    assert_int_equal(access(buf, F_OK), -1);
     assert_child(child_read, "syslog_facility = nosuch\n", 1,
                  "parameter syslog_facility: unrecognized value: nosuch");
 }
