@@ -90,7 +90,8 @@ maillog_client_setup(void)
 int
 maillog_client_flags(const char *progname)
 {
-    static const char *const fallback[] = {"postfix", "postsuper", "postmulti", "postlog"};
+    static const char *const fallback[] = {"master", "postfix", "postsuper", "postmulti",
+                                           "postlog"};
 
     for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
         if (strcmp(progname, fallback[i]) == 0)

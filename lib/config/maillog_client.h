@@ -26,8 +26,8 @@
  *       0600 (default), 0640, 0644; any other value is fatal.
  *   maillog_client_flags(progname)
  *       the flags Postfix gives a program: MAILLOG_CLIENT_FALLBACK for
- *       the programs that may have to log while Postfix is down (postfix,
- *       postsuper, postmulti, postlog), 0 for every other.
+ *       the programs that may have to log while postlogd is not there
+ *       (master, postfix, postsuper, postmulti, postlog), 0 for every other.
  *
  * mail_conf_read() calls maillog_client_init(maillog_client_flags(the
  * program name given to msg_init)) after main.cf is read; a daemon may

@@ -13,11 +13,11 @@
  * main.cf is read and before anything looks at a parameter, so that a
  * master.cf "-o max_idle=10" or "-o syslog_name=..." counts everywhere.
  *
- * Logging: records go to syslog (or to maillog_file when main.cf sets one)
+ * Logging: records go to syslog, or to the postlogd service when main.cf
+ * (after the -o overrides) sets maillog_file (lib/config/maillog_client.h),
  * with the tag SYSLOG_NAME/PROGRAM, and also to standard error, which the
  * master points at /dev/null; a daemon started by hand (or by a test) thus
- * shows its early fatal errors on stderr. After the jail, a maillog_file
- * path outside queue_directory can no longer be opened.
+ * shows its early fatal errors on stderr.
  *
  * Bad input: every bad option, a missing listener or status pipe, a bad
  * GENERATION and an unusable mail_owner are fatal, with Postfix's wording
@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "config/mail_conf.h"
+#include "config/maillog_client.h"
 #include "config/mail_params.h"
 #include "master/mail_server_private.h"
 #include "master/master_proto.h"
@@ -149,7 +150,6 @@ mail_server_options(int argc, char **argv, struct argv *overrides)
 static void
 mail_server_config(struct argv *overrides)
 {
-    const char *logfile;
     const char *dir;
 
     mail_conf_read(NULL);
@@ -164,9 +164,7 @@ mail_server_config(struct argv *overrides)
         mail_conf_set(name, value);
         myfree(copy);
     }
-    msg_set_syslog(mail_conf_get("syslog_name"), mail_conf_get("syslog_facility"));
-    if (*(logfile = mail_conf_get("maillog_file")) != 0)
-        msg_set_logfile(logfile);
+    maillog_client_setup(); /* again: -o may change syslog_name or maillog_file */
     if (getenv("MAIL_VERBOSE") != NULL)
         msg_verbose++;
     mail_server_state.max_use = mail_conf_get_int("max_use");

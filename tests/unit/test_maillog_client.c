@@ -115,6 +115,7 @@ static void
 test_flags_by_program(void **state)
 {
     (void)state;
+    assert_int_equal(maillog_client_flags("master"), MAILLOG_CLIENT_FALLBACK);
     assert_int_equal(maillog_client_flags("postfix"), MAILLOG_CLIENT_FALLBACK);
     assert_int_equal(maillog_client_flags("postsuper"), MAILLOG_CLIENT_FALLBACK);
     assert_int_equal(maillog_client_flags("postmulti"), MAILLOG_CLIENT_FALLBACK);
