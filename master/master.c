@@ -125,24 +125,6 @@ master_options(int argc, char **argv, struct master_options *opts)
         msg_fatal("-i is allowed only for PID 1 process");
 }
 
-/* Whichever of 0, 1, 2 is closed gets /dev/null, so no later file lands there. */
-static void
-master_sane_stdio(void)
-{
-    for (int fd = 0; fd < 3; fd++) {
-        int null_fd;
-
-        if (fcntl(fd, F_GETFD) >= 0)
-            continue;
-        if ((null_fd = open("/dev/null", O_RDWR)) < 0)
-            _exit(1);
-        if (null_fd != fd) {
-            dup2(null_fd, fd);
-            close(null_fd);
-        }
-    }
-}
-
 /* After start-up: standard descriptors to /dev/null, standard output kept if asked. */
 static void
 master_quiet_stdio(int keep_stdout)
@@ -267,7 +249,7 @@ main(int argc, char **argv)
     struct master_options opts;
     const char *queue_dir;
 
-    master_sane_stdio();
+    sane_stdio();
     closefrom(3);
     umask(022);
     msg_init(argc > 0 ? argv[0] : "master", MSG_STDERR | MSG_SYSLOG);

@@ -35,6 +35,7 @@
 #include "config/maillog_client.h"
 #include "postfix.h"
 #include "util/argv.h"
+#include "util/iostuff.h"
 #include "util/msg.h"
 #include "util/mymalloc.h"
 #include "util/set_ugid.h"
@@ -92,18 +93,6 @@ postfix_unsupported(struct postfix_ctx *ctx, int argc, char **argv)
     msg_fatal("'%s' is not supported by this mail system (Tern): "
               "it has no configuration upgrades or add-on scripts to run",
               argv[0]);
-}
-
-/* Descriptors 0, 1 and 2 must be open, or a later open() would take one. */
-static void
-postfix_sane_stdio(void)
-{
-    int fd;
-
-    while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
-        continue;
-    if (fd > 2)
-        close(fd);
 }
 
 static char *
@@ -267,7 +256,7 @@ main(int argc, char **argv)
     int ch;
 
     umask(022);
-    postfix_sane_stdio();
+    sane_stdio();
     signal(SIGHUP, SIG_IGN);
     msg_init("postfix", MSG_SYSLOG | (isatty(STDERR_FILENO) ? MSG_STDERR : 0));
     if (running_set_ugid())

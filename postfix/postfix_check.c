@@ -193,7 +193,7 @@ static struct argv *
 postfix_root_trees(const struct postfix_ctx *ctx)
 {
     struct argv *all = argv_alloc(4);
-    struct argv *todo = argv_alloc(4);
+    struct argv *trees = argv_alloc(4);
     struct vstring *buf = vstring_alloc(100);
     const char *dirs[4];
     size_t n;
@@ -208,17 +208,17 @@ postfix_root_trees(const struct postfix_ctx *ctx)
     qsort(all->argv, all->argc, sizeof(char *), postfix_check_cmp_names);
     for (n = 0; n < all->argc; n++)
         if (n == 0 || strcmp(all->argv[n], all->argv[n - 1]) != 0)
-            argv_add(todo, all->argv[n]);
+            argv_add(trees, all->argv[n]);
     argv_free(all);
     vstring_free(buf);
-    return todo;
+    return trees;
 }
 
 static void
 postfix_check_root_owned(const struct postfix_ctx *ctx, struct postfix_want *root)
 {
     struct vstring *path = vstring_alloc(100);
-    struct argv *todo;
+    struct argv *trees;
     size_t n;
 
     vstring_sprintf(path, "%s/.", ctx->queue_directory);
@@ -229,14 +229,14 @@ postfix_check_root_owned(const struct postfix_ctx *ctx, struct postfix_want *roo
     postfix_walk(vstring_str(path), 0, postfix_warn_writable, NULL);
     vstring_sprintf(path, "%s/pid", ctx->queue_directory);
     postfix_walk(vstring_str(path), 0, postfix_warn_writable, NULL);
-    todo = postfix_root_trees(ctx);
-    for (n = 0; n < todo->argc; n++)
-        postfix_walk(todo->argv[n], 1, postfix_warn_not_owned, root);
-    for (n = 0; n < todo->argc; n++)
-        postfix_walk(todo->argv[n], 1, postfix_warn_writable, (void *)ctx);
-    for (n = 0; n < todo->argc; n++)
-        postfix_walk(todo->argv[n], 1, postfix_warn_symlink, NULL);
-    argv_free(todo);
+    trees = postfix_root_trees(ctx);
+    for (n = 0; n < trees->argc; n++)
+        postfix_walk(trees->argv[n], 1, postfix_warn_not_owned, root);
+    for (n = 0; n < trees->argc; n++)
+        postfix_walk(trees->argv[n], 1, postfix_warn_writable, (void *)ctx);
+    for (n = 0; n < trees->argc; n++)
+        postfix_walk(trees->argv[n], 1, postfix_warn_symlink, NULL);
+    argv_free(trees);
     vstring_free(path);
 }
 

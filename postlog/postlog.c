@@ -34,6 +34,7 @@
 
 #include "config/mail_conf.h"
 #include "config/maillog_client.h"
+#include "util/iostuff.h"
 #include "util/msg.h"
 #include "util/mymalloc.h"
 #include "util/vstream.h"
@@ -50,24 +51,6 @@ static const struct {
     {"info", NULL},   {"warn", "warning"}, {"warning", "warning"}, {"error", "error"},
     {"err", "error"}, {"fatal", "fatal"},  {"crit", "fatal"},      {"panic", "panic"},
 };
-
-/* Opens /dev/null on whichever of 0, 1, 2 is closed. */
-static void
-postlog_sane_stdio(void)
-{
-    for (int fd = 0; fd < 3; fd++) {
-        int null_fd;
-
-        if (fcntl(fd, F_GETFD) >= 0)
-            continue;
-        if ((null_fd = open("/dev/null", O_RDWR)) < 0)
-            _exit(1);
-        if (null_fd != fd) {
-            dup2(null_fd, fd);
-            close(null_fd);
-        }
-    }
-}
 
 /* The severity word for a -p value; fatal when there is none. */
 static const char *
@@ -142,7 +125,7 @@ main(int argc, char **argv)
     int pause = 0;
     int ch;
 
-    postlog_sane_stdio();
+    sane_stdio();
     if ((slash = strrchr(argv[0], '/')) != NULL && slash[1])
         argv[0] = slash + 1;
     sinks = MSG_SYSLOG | (isatty(STDERR_FILENO) ? MSG_STDERR : 0);

@@ -61,25 +61,6 @@ mail_server_type(void)
     return mail_server_state.type ? mail_server_state.type : "";
 }
 
-/* Opens /dev/null on whichever of 0, 1, 2 is closed. */
-static void
-mail_server_sane_stdio(void)
-{
-    for (int fd = 0; fd < 3; fd++) {
-        int null_fd;
-
-        if (fcntl(fd, F_GETFD) >= 0)
-            continue;
-        if ((null_fd = open("/dev/null", O_RDWR)) < 0)
-            _exit(1); /* nowhere to report it */
-        if (null_fd != fd) {
-            if (dup2(null_fd, fd) < 0)
-                _exit(1);
-            close(null_fd);
-        }
-    }
-}
-
 static int
 mail_server_type_ok(const char *type, const char *types)
 {
@@ -275,7 +256,7 @@ mail_server_start(int argc, char **argv, const struct mail_server *server, const
 {
     struct argv *overrides = argv_alloc(4);
 
-    mail_server_sane_stdio();
+    sane_stdio();
     msg_init(argc > 0 ? argv[0] : "mail_server", MSG_STDERR | MSG_SYSLOG);
     mail_server_state.server = server;
     mail_server_options(argc, argv, overrides);

@@ -211,3 +211,21 @@ write_all(int fd, const void *buf, size_t len, int timeout)
     }
     return 0;
 }
+
+void
+sane_stdio(void)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        int null_fd;
+
+        if (fcntl(fd, F_GETFD) >= 0)
+            continue;
+        if ((null_fd = open("/dev/null", O_RDWR)) < 0)
+            _exit(1); /* nowhere to report it */
+        if (null_fd != fd) {
+            if (dup2(null_fd, fd) < 0)
+                _exit(1);
+            close(null_fd);
+        }
+    }
+}

@@ -3,6 +3,8 @@
  * for readiness with a time limit, and reads and writes that cannot hang.
  *
  *   non_blocking(fd, on)       set or clear O_NONBLOCK; returns the old state
+ *   sane_stdio()               open /dev/null on whichever of 0, 1, 2 is closed, so
+ *                              no later file lands there; _exit(1) if impossible
  *   close_on_exec(fd, on)      set or clear FD_CLOEXEC; returns the old state
  *   read_wait(fd, timeout)     wait until fd is readable (data, EOF or error)
  *   write_wait(fd, timeout)    wait until fd is writable
@@ -35,6 +37,7 @@
 #define PASS_ON_EXEC 0
 #define CLOSE_ON_EXEC 1
 
+void sane_stdio(void);
 int non_blocking(int fd, int on);
 int close_on_exec(int fd, int on);
 
