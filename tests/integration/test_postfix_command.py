@@ -6,10 +6,10 @@ that is a terminal, so commands run here with stderr on a pseudo-terminal;
 every message is also in maillog_file with the "postfix/postfix-script[PID]"
 tag. Two kinds of instance, each in its own temporary directory:
 
-  - a stub instance: daemon_directory holds a stand-in "master" that always
-    says "not running" (master -t exits 0), so check, set-permissions and
-    logrotate are tested without the real master; command_directory is a
-    private copy, so set-permissions changes nothing outside the test;
+  - a stopped instance: daemon_directory holds copies of the real master and
+    postlogd, never started (master -t exits 0: not running), so check,
+    set-permissions and logrotate run on a stopped system; command_directory
+    is a private copy, so set-permissions changes nothing outside the test;
   - a live instance: daemon_directory and command_directory are the build's
     bin/, and the real master is started with "postfix start"; the fixture
     runs "postfix stop", then TernInstance.cleanup (tern_instance.py) kills
@@ -148,18 +148,17 @@ class Instance(TernInstance):
         return pid
 
 
-def make_stub_bin(top):
-    """daemon and command directories with a stand-in master ("not running"),
-    a stand-in postlogd, and copies of postfix and postconf."""
+def make_bin_copies(top):
+    """daemon and command directories holding copies of the real master and
+    postlogd (never started here, so "master -t" says not running), postfix
+    and postconf, and set-gid copies standing where postdrop and postqueue
+    are installed, for the permission checks."""
     libexec = os.path.join(top, "libexec")
     sbin = os.path.join(top, "sbin")
     os.mkdir(libexec, 0o755)
     os.mkdir(sbin, 0o755)
     for name in ("master", "postlogd"):
-        path = os.path.join(libexec, name)
-        with open(path, "w") as f:
-            f.write("#!/bin/sh\nexit 0\n")
-        os.chmod(path, 0o755)
+        shutil.copy(os.path.join(BIN, name), libexec)
     for name in ("postfix", "postconf"):
         shutil.copy(os.path.join(BIN, name), sbin)
     for name in ("postdrop", "postqueue"):
@@ -171,10 +170,10 @@ def make_stub_bin(top):
 
 
 @pytest.fixture
-def stub():
+def stopped():
     top = tempfile.mkdtemp(prefix="tern-postfix-bin-")
     os.chmod(top, 0o755)
-    libexec, sbin = make_stub_bin(top)
+    libexec, sbin = make_bin_copies(top)
     inst = Instance(daemon_dir=libexec, command_dir=sbin)
     try:
         yield inst
@@ -383,91 +382,91 @@ def test_check_accepts_debian_stock_configuration(live):
     assert err.count("\n") == len(warnings(err))
 
 
-def test_check_of_a_sound_instance_is_silent(stub):
-    assert stub.postfix("check") == (0, "")
+def test_check_of_a_sound_instance_is_silent(stopped):
+    assert stopped.postfix("check") == (0, "")
     for name in QUEUE_DIRS:
-        assert os.path.isdir(os.path.join(stub.spool, name))
+        assert os.path.isdir(os.path.join(stopped.spool, name))
 
 
 @needs_root
-def test_check_finds_bad_permissions_and_set_permissions_fixes_them(stub):
-    assert stub.postfix("check") == (0, "")
-    os.chmod(stub.spool, 0o777)
+def test_check_finds_bad_permissions_and_set_permissions_fixes_them(stopped):
+    assert stopped.postfix("check") == (0, "")
+    os.chmod(stopped.spool, 0o777)
     nobody = pwd.getpwnam("nobody").pw_uid
-    os.chown(os.path.join(stub.spool, "active"), nobody, -1)
-    os.makedirs(os.path.join(stub.spool, "deferred/A"))
-    os.chmod(os.path.join(stub.spool, "public"), 0o755)
-    postdrop = os.path.join(stub.command_dir, "postdrop")
+    os.chown(os.path.join(stopped.spool, "active"), nobody, -1)
+    os.makedirs(os.path.join(stopped.spool, "deferred/A"))
+    os.chmod(os.path.join(stopped.spool, "public"), 0o755)
+    postdrop = os.path.join(stopped.command_dir, "postdrop")
     os.chown(postdrop, 0, 0)
     os.chmod(postdrop, 0o755)
-    code, err = stub.postfix("check")
+    code, err = stopped.postfix("check")
     assert code == 0
     assert sorted(warnings(err)) == sorted([
-        f"group or other writable: {stub.spool}/.",
-        f"not owned by postfix: {stub.spool}/active",
-        f"not owned by postfix: {stub.spool}/deferred/A",
+        f"group or other writable: {stopped.spool}/.",
+        f"not owned by postfix: {stopped.spool}/active",
+        f"not owned by postfix: {stopped.spool}/deferred/A",
         f"not owned by group postdrop: {postdrop}",
         f"not set-gid or not owner+group+world executable: {postdrop}",
     ]), err
-    code, err = stub.postfix("set-permissions")
+    code, err = stopped.postfix("set-permissions")
     assert (code, err) == (0, "")
-    assert stub.postfix("check") == (0, "")
+    assert stopped.postfix("check") == (0, "")
     st = os.stat(postdrop)
     assert (st.st_uid, grp.getgrgid(st.st_gid).gr_name, stat.S_IMODE(st.st_mode)) == \
         (0, "postdrop", 0o2555)
-    st = os.stat(os.path.join(stub.spool, "deferred/A"))
+    st = os.stat(os.path.join(stopped.spool, "deferred/A"))
     assert pwd.getpwuid(st.st_uid).pw_name == "postfix" and stat.S_IMODE(st.st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(os.path.join(stub.spool, "public")).st_mode) == 0o710
-    assert stat.S_IMODE(os.stat(stub.spool).st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(os.path.join(stopped.spool, "public")).st_mode) == 0o710
+    assert stat.S_IMODE(os.stat(stopped.spool).st_mode) == 0o755
 
 
 @needs_root
-def test_set_permissions_saves_new_settings(stub):
-    lib2 = os.path.join(stub.top, "lib2")
-    code, err = stub.postfix("set-permissions", f"data_directory={lib2}")
+def test_set_permissions_saves_new_settings(stopped):
+    lib2 = os.path.join(stopped.top, "lib2")
+    code, err = stopped.postfix("set-permissions", f"data_directory={lib2}")
     assert (code, err) == (0, "")
-    proc = subprocess.run([POSTCONF, "-c", stub.etc, "-h", "data_directory"], capture_output=True,
+    proc = subprocess.run([POSTCONF, "-c", stopped.etc, "-h", "data_directory"], capture_output=True,
                           text=True, timeout=WAIT)
     assert proc.stdout == lib2 + "\n"
     st = os.stat(lib2)
     assert pwd.getpwuid(st.st_uid).pw_name == "postfix" and stat.S_IMODE(st.st_mode) == 0o700
-    code, err = stub.postfix("set-permissions", "no_such_parameter=1")
+    code, err = stopped.postfix("set-permissions", "no_such_parameter=1")
     assert code == 1 and err.startswith(f"{TAG}: fatal: usage: postfix set-permissions "), err
 
 
 @needs_root
-def test_check_reports_group_writable_config_and_damaged_messages(stub):
-    assert stub.postfix("check") == (0, "")
-    os.chmod(os.path.join(stub.etc, "main.cf"), 0o664)
-    damaged = os.path.join(stub.spool, "corrupt", "4Xy7Z1abcd")
+def test_check_reports_group_writable_config_and_damaged_messages(stopped):
+    assert stopped.postfix("check") == (0, "")
+    os.chmod(os.path.join(stopped.etc, "main.cf"), 0o664)
+    damaged = os.path.join(stopped.spool, "corrupt", "4Xy7Z1abcd")
     with open(damaged, "w") as f:
         f.write("junk")
     os.chown(damaged, pwd.getpwnam("postfix").pw_uid, -1)
-    os.symlink("/etc/passwd", os.path.join(stub.etc, "link"))
-    code, err = stub.postfix("check")
+    os.symlink("/etc/passwd", os.path.join(stopped.etc, "link"))
+    code, err = stopped.postfix("check")
     assert code == 0
     assert set(warnings(err)) == {
-        f"group or other writable: {stub.etc}/./main.cf",
-        f"symlink leaves directory: {stub.etc}/./link",
+        f"group or other writable: {stopped.etc}/./main.cf",
+        f"symlink leaves directory: {stopped.etc}/./link",
         "damaged message: corrupt/4Xy7Z1abcd",
     }, err
 
 
-def test_check_refuses_a_broken_master_cf(stub):
-    with open(os.path.join(stub.etc, "master.cf"), "a") as f:
+def test_check_refuses_a_broken_master_cf(stopped):
+    with open(os.path.join(stopped.etc, "master.cf"), "a") as f:
         f.write("smtp inet n -\n")
-    code, err = stub.postfix("check")
+    code, err = stopped.postfix("check")
     assert code == 1
-    assert re.fullmatch(re.escape(f"{TAG}: fatal: {stub.etc}/master.cf: line 2: ") + r".*\n", err)
+    assert re.fullmatch(re.escape(f"{TAG}: fatal: {stopped.etc}/master.cf: line 2: ") + r".*\n", err)
 
 
 @needs_root
-def test_start_refuses_a_broken_master_cf(stub):
-    os.remove(os.path.join(stub.etc, "master.cf"))
-    code, err = stub.postfix("start")
+def test_start_refuses_a_broken_master_cf(stopped):
+    os.remove(os.path.join(stopped.etc, "master.cf"))
+    code, err = stopped.postfix("start")
     assert code == 1
     assert err.splitlines() == [
-        f"{TAG}: fatal: no {stub.etc}/master.cf file found",
+        f"{TAG}: fatal: no {stopped.etc}/master.cf file found",
         f"{TAG}: fatal: Postfix integrity check failed!",
     ]
 
@@ -487,135 +486,135 @@ def owner_error(inst, setting):
     ("setgid_group = root", "parameter setgid_group: group root has privileged group ID"),
     ("mail_owner = nobody", "parameters default_privs and mail_owner specify the same user nobody"),
 ])
-def test_unsafe_or_missing_accounts_are_refused(stub, setting, message):
-    code, err = owner_error(stub, setting)
+def test_unsafe_or_missing_accounts_are_refused(stopped, setting, message):
+    code, err = owner_error(stopped, setting)
     assert code == 1
-    assert err == f"postfix: fatal: file {stub.etc}/main.cf: {message}\n"
+    assert err == f"postfix: fatal: file {stopped.etc}/main.cf: {message}\n"
 
 
 @needs_root
 @needs_debian
 @pytest.mark.parametrize("setting", ["mail_owner = tern-no-such-user", "setgid_group = postfix"])
-def test_account_errors_match_debian_postfix(stub, setting):
-    code, err = owner_error(stub, setting)
-    assert (code, err) == run_tty([DEBIAN_POSTFIX, "-c", stub.etc, "check"])
+def test_account_errors_match_debian_postfix(stopped, setting):
+    code, err = owner_error(stopped, setting)
+    assert (code, err) == run_tty([DEBIAN_POSTFIX, "-c", stopped.etc, "check"])
 
 
 @needs_root
-def test_mail_owner_sharing_setgid_group_is_refused(stub):
+def test_mail_owner_sharing_setgid_group_is_refused(stopped):
     gid = pwd.getpwnam("postfix").pw_gid
-    code, err = owner_error(stub, f"setgid_group = {grp.getgrgid(gid).gr_name}")
+    code, err = owner_error(stopped, f"setgid_group = {grp.getgrgid(gid).gr_name}")
     assert code == 1
     assert err.endswith(f"parameters mail_owner and setgid_group: user postfix and group "
                         f"{grp.getgrgid(gid).gr_name} have the same group ID: {gid}\n")
 
 
 @needs_root
-def test_other_users_are_refused(stub):
+def test_other_users_are_refused(stopped):
     code, err = run_tty(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                         POSTFIX, "-c", stub.etc, "status"])
+                         POSTFIX, "-c", stopped.etc, "status"])
     assert code == 1
     assert err == ("postfix: error: to submit mail, use the Postfix sendmail command\n"
                    "postfix: fatal: the postfix command is reserved for the superuser\n")
 
 
 @needs_root
-def test_personal_instance_runs_as_its_user(stub):
+def test_personal_instance_runs_as_its_user(stopped):
     """mail_owner = the user running the command: allowed, and everything it
     creates belongs to that user (with that user's group as setgid_group)."""
     nobody = pwd.getpwnam("nobody")
     group = grp.getgrgid(nobody.pw_gid).gr_name
-    stub.postconf("-e", "mail_owner = nobody", f"setgid_group = {group}")
-    for path in (stub.top, stub.etc, stub.spool, stub.logfile, os.path.join(stub.spool, "public"),
-                 *(os.path.join(stub.etc, name) for name in os.listdir(stub.etc))):
+    stopped.postconf("-e", "mail_owner = nobody", f"setgid_group = {group}")
+    for path in (stopped.top, stopped.etc, stopped.spool, stopped.logfile, os.path.join(stopped.spool, "public"),
+                 *(os.path.join(stopped.etc, name) for name in os.listdir(stopped.etc))):
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
     for name in ("postdrop", "postqueue"):
-        path = os.path.join(stub.command_dir, name)
+        path = os.path.join(stopped.command_dir, name)
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
         os.chmod(path, 0o2555)
     as_nobody = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
-                 "--clear-groups", POSTFIX, "-c", stub.etc]
+                 "--clear-groups", POSTFIX, "-c", stopped.etc]
     assert run_tty(as_nobody + ["check"]) == (0, "")
-    for path in [os.path.join(stub.spool, name) for name in QUEUE_DIRS] + [stub.data]:
+    for path in [os.path.join(stopped.spool, name) for name in QUEUE_DIRS] + [stopped.data]:
         st = os.stat(path)
         assert (st.st_uid, st.st_gid) == (nobody.pw_uid, nobody.pw_gid), path
     assert run_tty(as_nobody + ["status"]) == (1, tagged("the Postfix mail system is not running"))
     # The same configuration is refused to root: root's instance separates privileges.
-    code, err = stub.postfix("check")
+    code, err = stopped.postfix("check")
     assert code == 1 and "parameters default_privs and mail_owner specify the same user" in err
 
 
 # ---------------------------------------------------------------- other commands
 
-def test_usage_errors(stub):
-    assert run_tty([POSTFIX, "-c", stub.etc]) == (
+def test_usage_errors(stopped):
+    assert run_tty([POSTFIX, "-c", stopped.etc]) == (
         1, "postfix: fatal: usage: postfix [-c config_dir] [-Dv] command\n")
     assert run_tty([POSTFIX, "-c", "etc", "status"]) == (
         1, "postfix: fatal: -c requires absolute pathname\n")
-    code, err = stub.postfix("bogus")
+    code, err = stopped.postfix("bogus")
     assert code == 1
     assert err == tagged("fatal: unknown command: 'bogus'. Usage: postfix start (or stop, reload, "
                          "abort, flush, check, status, set-permissions, upgrade-configuration, "
                          "logrotate)")
-    assert stub.postfix("logrotate", "now") == (
+    assert stopped.postfix("logrotate", "now") == (
         1, tagged("fatal: usage postfix logrotate (no arguments)"))
 
 
 @needs_root
 @needs_debian
 @pytest.mark.parametrize("args", [["status"], ["reload"], ["logrotate", "x"]])
-def test_messages_match_debian_postfix(stub, args):
+def test_messages_match_debian_postfix(stopped, args):
     """The same command on a twin configuration that uses Debian's programs."""
     twin = Instance(daemon_dir=DEBIAN_DAEMON_DIR, command_dir="/usr/sbin")
     try:
         subprocess.run([POSTCONF, "-c", twin.etc, "-e", "meta_directory = /etc/postfix",
                         "sendmail_path = /usr/sbin/sendmail", "mailq_path = /usr/bin/mailq",
                         "newaliases_path = /usr/bin/newaliases"], check=True, timeout=WAIT)
-        assert stub.postfix(*args) == run_tty([DEBIAN_POSTFIX, "-c", twin.etc, *args])
+        assert stopped.postfix(*args) == run_tty([DEBIAN_POSTFIX, "-c", twin.etc, *args])
     finally:
         twin.cleanup()
 
 
-def test_unsupported_commands_say_so(stub):
+def test_unsupported_commands_say_so(stopped):
     for command in ("upgrade-configuration", "post-install", "tls"):
-        code, err = stub.postfix(command)
+        code, err = stopped.postfix(command)
         assert code == 1
         assert err.startswith(f"{TAG}: fatal: '{command}' is not supported"), err
 
 
-def test_flush_runs_postqueue(stub):
-    postqueue = os.path.join(stub.command_dir, "postqueue")
+def test_flush_runs_postqueue(stopped):
+    postqueue = os.path.join(stopped.command_dir, "postqueue")
     with open(postqueue, "w") as f:
-        f.write(f"#!/bin/sh\necho \"$@\" > {stub.top}/flushed; pwd >> {stub.top}/flushed\n")
-    assert stub.postfix("flush") == (0, "")
-    with open(os.path.join(stub.top, "flushed")) as f:
-        assert f.read() == f"-f\n{stub.spool}\n"
+        f.write(f"#!/bin/sh\necho \"$@\" > {stopped.top}/flushed; pwd >> {stopped.top}/flushed\n")
+    assert stopped.postfix("flush") == (0, "")
+    with open(os.path.join(stopped.top, "flushed")) as f:
+        assert f.read() == f"-f\n{stopped.spool}\n"
     os.remove(postqueue)
-    code, err = stub.postfix("flush")
+    code, err = stopped.postfix("flush")
     assert code == 1
     assert err == tagged(f"fatal: cannot execute {postqueue}: No such file or directory")
 
 
-def test_logrotate_renames_and_compresses_the_log(stub):
-    stub.postconf("-e", "maillog_file_rotate_suffix = %Y%m%d-rotated")
-    with open(stub.logfile, "w") as f:
+def test_logrotate_renames_and_compresses_the_log(stopped):
+    stopped.postconf("-e", "maillog_file_rotate_suffix = %Y%m%d-rotated")
+    with open(stopped.logfile, "w") as f:
         f.write("line one\nline two\n")
-    assert stub.postfix("logrotate") == (0, "")
-    rotated = stub.logfile + time.strftime(".%Y%m%d-rotated") + ".gz"
+    assert stopped.postfix("logrotate") == (0, "")
+    rotated = stopped.logfile + time.strftime(".%Y%m%d-rotated") + ".gz"
     with gzip.open(rotated, "rt") as f:
         assert f.read() == "line one\nline two\n"
-    assert not os.path.exists(stub.logfile)
-    code, err = stub.postfix("logrotate")
+    assert not os.path.exists(stopped.logfile)
+    code, err = stopped.postfix("logrotate")
     assert code == 1
-    assert err.startswith(tagged(f"fatal: logfile '{stub.logfile}' rotation failed: ")[:-1]), err
+    assert err.startswith(tagged(f"fatal: logfile '{stopped.logfile}' rotation failed: ")[:-1]), err
 
 
-def test_logrotate_refusals(stub):
-    stub.postconf("-e", "maillog_file_compressor =")
-    assert stub.postfix("logrotate") == (1, tagged(
+def test_logrotate_refusals(stopped):
+    stopped.postconf("-e", "maillog_file_compressor =")
+    assert stopped.postfix("logrotate") == (1, tagged(
         "fatal: empty 'maillog_file_compressor' parameter value - logfile rotation failed"))
-    stub.postconf("-e", "maillog_file_compressor = gzip", "maillog_file = /dev/stdout")
-    assert stub.postfix("logrotate") == (1, "postfix: fatal: maillog_file value '/dev/stdout' "
+    stopped.postconf("-e", "maillog_file_compressor = gzip", "maillog_file = /dev/stdout")
+    assert stopped.postfix("logrotate") == (1, "postfix: fatal: maillog_file value '/dev/stdout' "
                                             "does not match any prefix in maillog_file_prefixes\n")
-    stub.postconf("-e", f"maillog_file_prefixes = {stub.top}, /dev/stdout")
-    assert stub.postfix("logrotate") == (1, tagged("fatal: not rotating '/dev/stdout'"))
+    stopped.postconf("-e", f"maillog_file_prefixes = {stopped.top}, /dev/stdout")
+    assert stopped.postfix("logrotate") == (1, tagged("fatal: not rotating '/dev/stdout'"))
