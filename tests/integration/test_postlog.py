@@ -14,24 +14,22 @@ import pwd
 import re
 import select
 import shutil
-import signal
 import socket
 import stat
-import struct
 import subprocess
 import tempfile
 import time
 
 import pytest
 
+import emulated_master
+from emulated_master import AVAIL, TAKEN
+
 BUILD = os.environ.get("TERN_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 POSTLOG = os.path.join(BUILD, "bin", "postlog")
 POSTLOGD = os.path.join(BUILD, "bin", "postlogd")
 ORACLE = "/usr/sbin/postlog"
-STATUS = struct.Struct("=iIi")
-STATUS_FD, LISTEN_FD = 5, 6
-TAKEN, AVAIL = 0, 1
-WAIT = 5.0
+WAIT = emulated_master.WAIT
 STAMP = r"[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d"
 
 oracle = pytest.mark.skipif(not os.access(ORACLE, os.X_OK), reason="no Debian postlog")
@@ -93,79 +91,27 @@ class Postlogd:
         if path.exists():
             path.unlink()
         self.sock.bind(str(path))
-        self.status_r, status_w = os.pipe()
-        self.err_r, err_w = os.pipe()
         env = {"PATH": "/usr/bin:/bin", "MAIL_CONFIG": str(inst.conf)}
         argv = [POSTLOGD, "-n", "postlog", "-t", "unix-dgram", *args]
-        out = stdout if stdout is not None else os.open("/dev/null", os.O_WRONLY)
-        self.pid = os.fork()
-        if self.pid == 0:
-            try:
-                fds = [os.dup(fd) for fd in (out, err_w, status_w, self.sock.fileno())]
-                fds = [__import__("fcntl").fcntl(fd, __import__("fcntl").F_DUPFD, 100) for fd in fds]
-                null = os.open("/dev/null", os.O_RDONLY)
-                os.dup2(null, 0)
-                for fd, target in zip(fds, (1, 2, STATUS_FD, LISTEN_FD)):
-                    os.dup2(fd, target)
-                os.closerange(LISTEN_FD + 1, 4096)
-                os.execve(POSTLOGD, argv, env)
-            finally:
-                os._exit(127)
-        os.close(status_w)
-        os.close(err_w)
-        if stdout is None:
-            os.close(out)
-        self.exit_status = None
+        self.child = emulated_master.spawn(POSTLOGD, argv, env, [self.sock.fileno()],
+                                           stdout=stdout)
+        self.pid = self.child.pid
 
     def status(self, timeout=WAIT):
-        buf = b""
-        deadline = time.monotonic() + timeout
-        while len(buf) < STATUS.size:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.status_r], [], [], left)[0]:
-                return None
-            chunk = os.read(self.status_r, STATUS.size - len(buf))
-            if not chunk:
-                return None
-            buf += chunk
-        return STATUS.unpack(buf)[2]
+        record = self.child.read_status(timeout)
+        return None if record is None else record[2]
 
     def wait(self, timeout=WAIT):
-        deadline = time.monotonic() + timeout
-        while self.exit_status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.exit_status = os.waitstatus_to_exitcode(status)
-            elif time.monotonic() > deadline:
-                return None
-            else:
-                time.sleep(0.02)
-        return self.exit_status
+        return self.child.wait(timeout)
 
     def stderr(self):
-        data = b""
-        while select.select([self.err_r], [], [], 0.2)[0]:
-            chunk = os.read(self.err_r, 65536)
-            if not chunk:
-                break
-            data += chunk
-        return data.decode(errors="replace")
+        return self.child.stderr()
 
     def alive(self):
-        return self.wait(timeout=0) is None
+        return self.child.alive()
 
     def kill(self):
-        if self.exit_status is None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.wait()
-        for fd in (self.status_r, self.err_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        self.child.kill()
         self.sock.close()
 
 

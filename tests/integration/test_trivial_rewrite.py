@@ -15,22 +15,20 @@ The differential test runs the same requests through Debian's Postfix
 trivial-rewrite (stand-alone mode, its own wire format) on the same main.cf
 and compares the answers; it is skipped when Postfix is not installed."""
 import concurrent.futures
-import fcntl
 import os
-import select
 import socket
 import struct
 import subprocess
-import time
 
 import pytest
+
+import emulated_master
+from emulated_master import AVAIL, TAKEN
 
 BUILD = os.environ.get("TERN_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 DAEMON = os.path.join(BUILD, "bin", "trivial-rewrite")
 POSTFIX_DAEMON = "/usr/lib/postfix/sbin/trivial-rewrite"
-STATUS = struct.Struct("=iIi")
-TAKEN, AVAIL = 0, 1
-WAIT = 5.0
+WAIT = emulated_master.WAIT
 PROTOCOL = "rewrite_v1"
 
 LOCAL, ALIAS, VIRTUAL, RELAY, DEFAULT = 1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12
@@ -125,30 +123,13 @@ class Daemon:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.path)
         self.listener.listen(16)
-        self.status_r, status_w = os.pipe()
         env = {"PATH": "/usr/bin:/bin", "MAIL_CONFIG": str(self.conf), "GENERATION": "7"}
-        self.proc = subprocess.Popen(
-            [DAEMON, "-n", "rewrite", "-t", "unix"], env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, close_fds=False,
-            preexec_fn=self._child_fds(status_w))
-        os.close(status_w)
+        self.proc = emulated_master.spawn(DAEMON, [DAEMON, "-n", "rewrite", "-t", "unix"], env,
+                                          [self.listener.fileno()])
         self.clients = []
 
-    def _child_fds(self, status_w):
-        listen_fd = self.listener.fileno()
-
-        def setup():
-            high_status = fcntl.fcntl(status_w, fcntl.F_DUPFD, 100)
-            high_listen = fcntl.fcntl(listen_fd, fcntl.F_DUPFD, 100)
-            os.dup2(high_status, 5)
-            os.dup2(high_listen, 6)
-        return setup
-
     def status(self, timeout=WAIT):
-        if not select.select([self.status_r], [], [], timeout)[0]:
-            return None
-        data = os.read(self.status_r, STATUS.size)
-        return STATUS.unpack(data) if len(data) == STATUS.size else None
+        return self.proc.read_status(timeout)
 
     def connect(self):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -158,10 +139,7 @@ class Daemon:
         return sock
 
     def wait(self, timeout=WAIT):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
+        return self.proc.wait(timeout)
 
     def log(self):
         """The records received on public/postlog so far (kept in maillog)."""
@@ -175,15 +153,11 @@ class Daemon:
         return self.maillog.read_text() if self.maillog.exists() else ""
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
+        self.proc.kill()
         self.postlog.close()
-        self.proc.stderr.close()
         for sock in self.clients:
             sock.close()
         self.listener.close()
-        os.close(self.status_r)
 
 
 @pytest.fixture
@@ -251,7 +225,7 @@ def test_rewrite_resolve_verify_over_the_socket(start):
     ]
     # The same connection keeps working, one request at a time.
     assert client.ask(rewrite_req("local", "x%y")) == [{"flags": 0, "address": "x@y"}]
-    assert daemon.proc.poll() is None
+    assert daemon.proc.alive()
 
 
 def test_clients_are_served_side_by_side(start):
@@ -289,7 +263,7 @@ def test_bad_requests_end_only_that_client(start):
     assert 'unknown request "bad?name"' in log
     assert 'missing attribute "sender"' in log
     assert "bad type byte 0x5a" in log
-    assert daemon.proc.poll() is None
+    assert daemon.proc.alive()
 
 
 def test_changed_table_restarts_after_the_request(start, tmp_path):
@@ -311,7 +285,7 @@ def test_max_use_and_idle_are_honoured(start):
     daemon = start(BASE_CF + "max_use = 1\n")
     client = Client(daemon)
     assert client.ask(rewrite_req("local", "a"))[0]["address"] == "a@host.example.com"
-    assert daemon.proc.poll() is None  # the client is still connected
+    assert daemon.proc.alive()  # the client is still connected
     client.sock.close()
     assert daemon.wait() == 0
 
