@@ -18,22 +18,6 @@
 #include "util/vstring.h"
 #include "util_test_helpers.h"
 
-static struct vstring *why;
-
-static int
-setup(void **state)
-{
-    why = vstring_alloc(100);
-    return test_dir_setup(state);
-}
-
-static int
-teardown(void **state)
-{
-    vstring_free(why);
-    return test_dir_teardown(state);
-}
-
 static void
 test_clean(void **state)
 {
@@ -196,12 +180,14 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean),
-        cmocka_unit_test_setup_teardown(test_write_lines_and_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_long_record_is_cut, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen_failure_keeps_the_old_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dev_stdout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_lines_and_mode, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_long_record_is_cut, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_rotation, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_failure_keeps_the_old_file, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_dev_stdout, test_why_setup, test_why_teardown),
     };
 
     msg_init("test_logwriter", MSG_STDERR);

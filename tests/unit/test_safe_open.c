@@ -22,22 +22,6 @@
 
 #define APPEND (O_WRONLY | O_APPEND)
 
-static struct vstring *why;
-
-static int
-setup(void **state)
-{
-    why = vstring_alloc(100);
-    return test_dir_setup(state);
-}
-
-static int
-teardown(void **state)
-{
-    vstring_free(why);
-    return test_dir_teardown(state);
-}
-
 static void
 test_create_then_append(void **state)
 {
@@ -212,15 +196,19 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_then_append, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_created_file_gets_owner, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_symlinks_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hard_links_refused_and_never_truncated, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_truncate_after_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_special_files_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_owner_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_excl_without_creat_panics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_then_append, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_created_file_gets_owner, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_symlinks_refused, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_hard_links_refused_and_never_truncated, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_truncate_after_checks, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_special_files_refused, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_owner_check, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_excl_without_creat_panics, test_why_setup,
+                                        test_why_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,22 +21,6 @@
 #include "util/vstring.h"
 #include "util_test_helpers.h"
 
-static struct vstring *why;
-
-static int
-setup(void **state)
-{
-    why = vstring_alloc(100);
-    return test_dir_setup(state);
-}
-
-static int
-teardown(void **state)
-{
-    vstring_free(why);
-    return test_dir_teardown(state);
-}
-
 /* Runs req with stdout captured into out; returns spawn_command's result. */
 static int
 run_capture(struct spawn_request *req, struct spawn_result *res, char *out, size_t size)
@@ -318,14 +302,18 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_exit_status_and_signal, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shell_only_when_needed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stdin_and_split, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cwd_and_bad_cwd, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clean_process_state, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_time_limit_kills_group, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_identity_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_status_and_signal, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_shell_only_when_needed, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_environment, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_stdin_and_split, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_cwd_and_bad_cwd, test_why_setup, test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_clean_process_state, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_time_limit_kills_group, test_why_setup,
+                                        test_why_teardown),
+        cmocka_unit_test_setup_teardown(test_identity_change, test_why_setup, test_why_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

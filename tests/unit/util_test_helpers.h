@@ -2,8 +2,9 @@
  * util_test_helpers - small helpers shared by the lib/util process and file
  * tests (test_iostuff, test_sane_fs, test_safe_open, test_myflock,
  * test_spawn_command, test_events, test_watchdog, test_set_ugid): a
- * temporary directory per test, path joining, whole-file reads, elapsed
- * time, and waiting for a forked child with a bound.
+ * temporary directory per test (with a "why" buffer for tests that need
+ * one), path joining, whole-file reads, elapsed time, and waiting for a
+ * forked child with a bound.
  *
  * Include after <cmocka.h>. Everything is static: each test program gets
  * its own copy.
@@ -21,6 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util/vstring.h"
 
 static char test_dir[256];
 static char test_path_buf[4][512];
@@ -51,6 +54,26 @@ test_dir_teardown(void **state)
 {
     (void)state;
     return nftw(test_dir, test_remove_one, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * For tests whose calls take a "why" buffer: test_why_setup and
+ * test_why_teardown make the temporary directory and the buffer.
+ */
+static struct vstring *why __attribute__((unused));
+
+static inline int
+test_why_setup(void **state)
+{
+    why = vstring_alloc(100);
+    return test_dir_setup(state);
+}
+
+static inline int
+test_why_teardown(void **state)
+{
+    vstring_free(why);
+    return test_dir_teardown(state);
 }
 
 /* test_dir "/" name, in one of a few rotating static buffers. */
