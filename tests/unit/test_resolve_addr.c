@@ -31,6 +31,7 @@
 #include "mail/valid_hostname.h"
 #include "util/mymalloc.h"
 #include "util/vstring.h"
+#include "conf_test_helpers.h"
 
 #define BASE                                                                                       \
     "myhostname=host.example.com|mydomain=example.com|compatibility_level=3.6|"                    \
@@ -335,22 +336,8 @@ teardown(void **state)
 static void
 apply_settings(const char *settings)
 {
-    char *copy = mystrdup(settings);
-    char *item = copy;
-    char *next;
-    char *eq;
-
-    mail_conf_reset();
+    test_conf_apply(settings);
     mail_conf_set("config_directory", conf_dir);
-    for (; item != NULL; item = next) {
-        if ((next = strchr(item, '|')) != NULL)
-            *next++ = 0;
-        if ((eq = strchr(item, '=')) == NULL)
-            fail_msg("bad setting \"%s\"", item);
-        *eq = 0;
-        mail_conf_set(item, eq + 1);
-    }
-    myfree(copy);
     resolve_addr_init();
 }
 

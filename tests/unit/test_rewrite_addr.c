@@ -21,6 +21,7 @@
 #include "mail/rewrite_addr.h"
 #include "util/mymalloc.h"
 #include "util/vstring.h"
+#include "conf_test_helpers.h"
 
 /* Settings every case starts from. */
 #define BASE "myhostname=host.example.com|mydomain=example.com|compatibility_level=3.6"
@@ -100,21 +101,7 @@ static const struct rewrite_case cases[] = {
 static void
 apply_settings(const char *settings)
 {
-    char *copy = mystrdup(settings);
-    char *item = copy;
-    char *next;
-    char *eq;
-
-    mail_conf_reset();
-    for (; item != NULL; item = next) {
-        if ((next = strchr(item, '|')) != NULL)
-            *next++ = 0;
-        if ((eq = strchr(item, '=')) == NULL)
-            fail_msg("bad setting \"%s\"", item);
-        *eq = 0;
-        mail_conf_set(item, eq + 1);
-    }
-    myfree(copy);
+    test_conf_apply(settings);
     rewrite_addr_init();
 }
 
