@@ -210,6 +210,41 @@ test_write_all_deadline_and_epipe(void **state)
     assert_int_equal(write_all(fds[1], "", 0, 1), 0); /* nothing to write: no I/O at all */
 }
 
+/* In a child: is fd open on /dev/null (same device and inode)? */
+static int
+on_dev_null(int fd)
+{
+    struct stat fd_st;
+    struct stat null_st;
+
+    return fstat(fd, &fd_st) == 0 && stat("/dev/null", &null_st) == 0 &&
+           fd_st.st_rdev == null_st.st_rdev && S_ISCHR(fd_st.st_mode);
+}
+
+/* sane_stdio fills closed 0, 1, 2 with /dev/null and leaves open ones alone. */
+static void
+test_sane_stdio(void **state)
+{
+    pid_t pid;
+    int fds[2];
+
+    (void)state;
+    assert_int_equal(pipe(fds), 0);
+    if ((pid = fork()) == 0) {
+        int keep = dup2(fds[1], 3) == 3; /* stdin stays the test's own */
+        int fd;
+
+        close(1);
+        close(2);
+        sane_stdio();
+        fd = open("/dev/null", O_RDONLY); /* a later file lands above 2 */
+        _exit(keep && on_dev_null(1) && on_dev_null(2) && fd > 2 && fcntl(0, F_GETFD) >= 0 ? 0 : 1);
+    }
+    close(fds[1]);
+    assert_int_equal(test_wait_child(pid, 5000), 0);
+    close(fds[0]);
+}
+
 int
 main(void)
 {
@@ -220,6 +255,7 @@ main(void)
         cmocka_unit_test(test_timed_read_survives_signals),
         cmocka_unit_test(test_write_all_delivers_every_byte),
         cmocka_unit_test(test_write_all_deadline_and_epipe),
+        cmocka_unit_test(test_sane_stdio),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
