@@ -138,6 +138,22 @@ mail_queue_enter(const char *queue, int long_ids, mode_t mode, struct mail_queue
 }
 
 /*
+ * Makes the new name durable: fsync of the directory (both when a hashed
+ * subdirectory is involved). A directory the writer may enter and write
+ * but not read (maildrop, mode 1730, for the set-gid postdrop) cannot be
+ * opened for fsync; then the file is fsynced again after the rename,
+ * which on Linux's journaling file systems (ext4, xfs) commits the journal
+ * transaction that holds the rename.
+ */
+static int
+mail_queue_sync_name(const struct mail_queue_file *mqf, int hashed)
+{
+    if (fsync_parent(mqf->path) < 0 || (hashed && fsync_parent(mqf->temp_path) < 0))
+        return errno == EACCES ? fsync(mqf->fd) : -1;
+    return 0;
+}
+
+/*
  * The one state change that creates a message: fsync, rename, fsync the
  * directories. When the rename took place but the directory sync failed,
  * the file is taken back out (best effort): the caller reports failure, so
@@ -158,7 +174,7 @@ mail_queue_commit(struct mail_queue_file *mqf, struct vstring *why)
         goto fail;
     }
     MAIL_QUEUE_HOOK(MAIL_QUEUE_STEP_RENAMED);
-    if (fsync_parent(mqf->path) < 0 || (hashed && fsync_parent(mqf->temp_path) < 0)) {
+    if (mail_queue_sync_name(mqf, hashed) < 0) {
         vstring_sprintf(why, "fsync directory of %s: %m", mqf->path);
         (void)unlink(mqf->path);
         mail_queue_file_free(mqf);

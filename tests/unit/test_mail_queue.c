@@ -184,6 +184,43 @@ test_enter_commit(void **state)
     vstring_free(path);
 }
 
+/*
+ * A writer that may write the queue directory but not read it (postdrop in
+ * maildrop, mode 1730, group postdrop) still commits: the directory cannot
+ * be opened for fsync, so the file is synced again after the rename.
+ * Needs root to make such a writer (a child as nobody:nogroup).
+ */
+static void
+test_commit_in_unreadable_directory(void **state)
+{
+    struct vstring *why = vstring_alloc(10);
+    struct mail_queue_file *mqf;
+    struct stat st;
+    pid_t pid;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    assert_int_equal(mkdir("maildrop", 0), 0);
+    assert_int_equal(chown("maildrop", 0, 65534), 0);
+    assert_int_equal(chmod("maildrop", 01730), 0);
+    assert_int_equal(chmod(".", 0755), 0);
+    assert_int_equal(chmod(test_dir, 0755), 0);
+    if ((pid = fork()) == 0) {
+        int ok = setgid(65534) == 0 && setuid(65534) == 0 &&
+                 mail_queue_enter("maildrop", 0, 0644, &mqf, why) == 0 &&
+                 mail_queue_commit(mqf, why) == 0;
+
+        if (!ok)
+            fprintf(stderr, "commit failed: %s\n", vstring_str(why));
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(test_wait_child(pid, 5000), 0);
+    assert_int_equal(chmod("maildrop", 0700), 0);
+    assert_int_equal(stat("maildrop", &st), 0);
+    vstring_free(why);
+}
+
 static void
 test_enter_many_unique(void **state)
 {
@@ -377,6 +414,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_names, queue_setup, queue_teardown),
         cmocka_unit_test_setup_teardown(test_default_hashing, queue_setup, queue_teardown),
+        cmocka_unit_test_setup_teardown(test_commit_in_unreadable_directory, queue_setup,
+                                        queue_teardown),
         cmocka_unit_test_setup_teardown(test_other_hashing, queue_setup, queue_teardown),
         cmocka_unit_test_setup_teardown(test_enter_commit, queue_setup, queue_teardown),
         cmocka_unit_test_setup_teardown(test_enter_many_unique, queue_setup, queue_teardown),
