@@ -5,7 +5,7 @@
  * smtpd.
  *
  *   cl = cleanup_open(service, flags, timeout, why);
- *       connects to private/SERVICE (relative to the current directory,
+ *       connects to public/SERVICE (relative to the current directory,
  *       $queue_directory), checks the announcement, sends FLAGS and reads
  *       the queue id. NULL with a reason in why on failure.
  *   cleanup_queue_id(cl)          the id the message will have

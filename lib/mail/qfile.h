@@ -29,6 +29,10 @@
  * else makes a message exist: a writer that stops before qfile_commit
  * returns leaves only a temporary file, which recovery removes.
  * qfile_abort(qf) gives up and removes the temporary file.
+ * qfile_change_queue(qf, queue, why) moves a file that is still being
+ * written (its temporary name, with its id and lock) to another queue's
+ * top directory, so that the commit puts it there (cleanup: a HOLD
+ * action found after the id was given out). 0, or -1 with why.
  *
  * Reading (qmgr, agents, showq, postcat, pickup):
  *
@@ -64,6 +68,15 @@
  *   qfile_sync(qf)                         fsync, when the change must
  *       survive a crash before the next step
  * Bytes already buffered by the reader do not see the change.
+ *
+ * Payload encodings shared with record streams (cleanup_clnt, cleanup),
+ * so each exists once:
+ *   qfile_rcpt_encode(buf, &rcpt)    a recipient record's payload into buf
+ *   qfile_rcpt_decode(data, len, &rcpt, store, why)   checks a recipient
+ *       payload as a reader does and decodes it; the strings live in
+ *       store (overwritten by the next call with it). 0, or -1 with why.
+ *   qfile_time_encode(out, &tv), qfile_time_decode(data, len, &tv, why)
+ *       the 12-byte time payload (decode: 0, or -1 with why).
  *
  * Limits: no payload exceeds RECORD_LEN_MAX; line pieces are at most
  * QFILE_PIECE_MAX. Memory use is one record at a time, whatever the file
@@ -147,6 +160,7 @@ int qfile_put_piece(struct qfile *qf, const char *data, size_t len);
 int qfile_begin_extracted(struct qfile *qf);
 int qfile_commit(struct qfile *qf, struct vstring *why);
 void qfile_abort(struct qfile *qf);
+int qfile_change_queue(struct qfile *qf, const char *queue, struct vstring *why);
 
 /* Reading and validating. */
 int qfile_open(const char *queue, const char *id, int flags, struct qfile **qfp,
@@ -159,6 +173,13 @@ int qfile_read(struct qfile *qf, struct qfile_rec *rec, struct vstring *why);
 int qfile_seek(struct qfile *qf, uint64_t offset, struct vstring *why);
 int qfile_seek_content(struct qfile *qf, struct vstring *why);
 int qfile_close(struct qfile *qf);
+
+/* Payload encodings. */
+void qfile_rcpt_encode(struct vstring *buf, const struct qfile_rcpt *rcpt);
+int qfile_rcpt_decode(const void *data, size_t len, struct qfile_rcpt *rcpt,
+                      struct vstring *store, struct vstring *why);
+void qfile_time_encode(unsigned char out[REC_TIME_LEN], const struct timeval *tv);
+int qfile_time_decode(const void *data, size_t len, struct timeval *tv, struct vstring *why);
 
 /* Updating in place. */
 int qfile_rcpt_done(struct qfile *qf, uint64_t rcpt_offset, struct vstring *why);

@@ -88,8 +88,7 @@ qfile_put_time(struct qfile *qf, const struct timeval *tv)
 
     if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
         msg_panic("qfile_put_time: bad time %lld.%ld", (long long)tv->tv_sec, (long)tv->tv_usec);
-    record_put_u64(data, (uint64_t)tv->tv_sec);
-    record_put_u32(data + 8, (uint32_t)tv->tv_usec);
+    qfile_time_encode(data, tv);
     return qfile_put_record(qf, REC_TYPE_TIME, data, sizeof(data));
 }
 
@@ -146,17 +145,66 @@ qfile_add_counted(struct vstring *buf, const char *text)
         vstring_memcat(buf, text, n);
 }
 
-int
-qfile_put_rcpt(struct qfile *qf, const struct qfile_rcpt *rcpt)
+void
+qfile_rcpt_encode(struct vstring *buf, const struct qfile_rcpt *rcpt)
 {
-    struct vstring *buf = qf->field[0];
-
     vstring_reset(buf);
     vstring_addch(buf, rcpt->status);
     vstring_addch(buf, rcpt->notify);
     qfile_add_counted(buf, rcpt->address);
     qfile_add_counted(buf, rcpt->orig_rcpt);
     qfile_add_counted(buf, rcpt->dsn_orcpt);
+}
+
+int
+qfile_rcpt_decode(const void *data, size_t len, struct qfile_rcpt *rcpt, struct vstring *store,
+                  struct vstring *why)
+{
+    const unsigned char *p = data;
+    size_t pos = 2, at[3];
+
+    if (qfile_check_payload(REC_TYPE_RCPT, p, len, why) < 0)
+        return -1;
+    vstring_reset(store);
+    for (int i = 0; i < 3; i++) {
+        uint32_t n = record_get_u32(p + pos);
+
+        at[i] = vstring_len(store);
+        vstring_memcat(store, p + pos + 4, n);
+        vstring_addch(store, 0);
+        pos += 4 + n;
+    }
+    rcpt->status = p[0];
+    rcpt->notify = p[1];
+    rcpt->address = vstring_str(store) + at[0];
+    rcpt->orig_rcpt = vstring_str(store) + at[1];
+    rcpt->dsn_orcpt = vstring_str(store) + at[2];
+    return 0;
+}
+
+void
+qfile_time_encode(unsigned char out[REC_TIME_LEN], const struct timeval *tv)
+{
+    record_put_u64(out, (uint64_t)tv->tv_sec);
+    record_put_u32(out + 8, (uint32_t)tv->tv_usec);
+}
+
+int
+qfile_time_decode(const void *data, size_t len, struct timeval *tv, struct vstring *why)
+{
+    if (qfile_check_payload(REC_TYPE_TIME, data, len, why) < 0)
+        return -1;
+    tv->tv_sec = (time_t)record_get_u64(data);
+    tv->tv_usec = (suseconds_t)record_get_u32((const unsigned char *)data + 8);
+    return 0;
+}
+
+int
+qfile_put_rcpt(struct qfile *qf, const struct qfile_rcpt *rcpt)
+{
+    struct vstring *buf = qf->field[0];
+
+    qfile_rcpt_encode(buf, rcpt);
     return qfile_put_record(qf, REC_TYPE_RCPT, vstring_str(buf), vstring_len(buf));
 }
 
@@ -207,6 +255,38 @@ qfile_put_line(struct qfile *qf, const char *data, size_t len)
     if (qfile_put_piece(qf, data, head) < 0)
         return -1;
     return qfile_put_record(qf, REC_TYPE_NORM, data + head, len - head);
+}
+
+int
+qfile_change_queue(struct qfile *qf, const char *queue, struct vstring *why)
+{
+    struct mail_queue_file *mqf = qf->mqf;
+    struct vstring *buf;
+    const char *base;
+
+    if (mqf == NULL || !mail_queue_name_ok(queue))
+        msg_panic("qfile_change_queue: bad request for %s", qf->name);
+    if (strcmp(mqf->queue, queue) == 0)
+        return 0;
+    buf = vstring_alloc(100);
+    base = strrchr(mqf->temp_path, '/');
+    vstring_sprintf(buf, "%s%s", queue, base ? base : "/");
+    if (link(mqf->temp_path, vstring_str(buf)) < 0) {
+        vstring_sprintf(why, "link file %s as %s: %m", mqf->temp_path, vstring_str(buf));
+        vstring_free(buf);
+        return -1;
+    }
+    (void)unlink(mqf->temp_path);
+    myfree(mqf->temp_path);
+    mqf->temp_path = mystrdup(vstring_str(buf));
+    myfree(qf->path);
+    qf->path = mystrdup(vstring_str(buf));
+    myfree(mqf->queue);
+    mqf->queue = mystrdup(queue);
+    myfree(mqf->path);
+    mqf->path = mystrdup(mail_queue_path(buf, queue, mqf->id));
+    vstring_free(buf);
+    return 0;
 }
 
 /* Writes the end record and the real header; 0, or -1 with qf->error set. */

@@ -1,0 +1,352 @@
+/*
+ * deliver_request - the delivery agent's side of protocol deliver_v1
+ * (docs/ipc.md, lib/mail/deliver_request.h): read qmgr's request and its
+ * recipients, open the message content read-only, record and log one
+ * result per recipient, and send every result back.
+ *
+ * Invariants: a request that deliver_request_read returns has 1 or more
+ * recipients (at most DELIVER_RCPT_MAX), a queue name of mail_queue.h's
+ * list and a queue id that passed queue_id_ok, so the agent never opens a
+ * path that qmgr's peer made up. Each recipient gets exactly one result;
+ * deliver_request_done fills in "4.3.0 delivery incomplete" deferrals for
+ * recipients the agent forgot, so qmgr always receives rcpt_count results.
+ *
+ * Bad input (a malformed list, a bad queue name or id, a recipient count
+ * out of range) is logged as a warning naming the client stream and the
+ * request is dropped (NULL); the agent's serve function just returns.
+ *
+ * The delivery log line's delay fields follow postconf(5)
+ * delay_logging_resolution_limit: values of 100 s or more as whole
+ * seconds, smaller ones with at most two significant digits and at most
+ * that many digits after the decimal point, and values too small for that
+ * resolution as "0".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include "config/mail_conf.h"
+#include "mail/attr.h"
+#include "mail/deliver_request.h"
+#include "mail/mail_queue.h"
+#include "mail/queue_id.h"
+#include "util/msg.h"
+#include "util/mymalloc.h"
+
+#define DELIVER_RCPT_MAX 100000 /* recipients in one request */
+
+/* Microseconds since the epoch. */
+static int64_t
+deliver_now_us(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Appends one delay value (microseconds) in Postfix's rounding. */
+static void
+deliver_format_delay(struct vstring *buf, int64_t us, int limit)
+{
+    char tmp[64];
+    int digits;
+    char *end;
+
+    if (us < 0)
+        us = 0;
+    if (us >= 100 * 1000000LL) {
+        vstring_sprintf_append(buf, "%lld", (long long)((us + 500000) / 1000000));
+        return;
+    }
+    if (us >= 10000000)
+        digits = 0;
+    else if (us >= 1000000)
+        digits = 1;
+    else if (us >= 100000)
+        digits = 2;
+    else if (us >= 10000)
+        digits = 3;
+    else if (us >= 1000)
+        digits = 4;
+    else if (us >= 100)
+        digits = 5;
+    else
+        digits = 6;
+    if (digits > limit)
+        digits = limit;
+    snprintf(tmp, sizeof(tmp), "%.*f", digits, (double)us / 1e6);
+    if (strchr(tmp, '.') != NULL) {
+        end = tmp + strlen(tmp) - 1;
+        while (*end == '0')
+            *end-- = 0;
+        if (*end == '.')
+            *end = 0;
+    }
+    vstring_strcat(buf, strcmp(tmp, "-0") == 0 ? "0" : tmp);
+}
+
+/* Frees a request and everything it owns. */
+static void
+deliver_request_free(struct deliver_request *req)
+{
+    for (int i = 0; i < req->rcpt_count; i++) {
+        myfree(req->rcpt[i].address);
+        myfree(req->rcpt[i].orig_rcpt);
+        myfree(req->rcpt[i].dsn_orcpt);
+        if (req->result[i].done) {
+            myfree(req->result[i].dsn_status);
+            myfree(req->result[i].dsn_action);
+            myfree(req->result[i].relay);
+            myfree(req->result[i].reason);
+        }
+    }
+    myfree(req->rcpt);
+    myfree(req->result);
+    myfree(req->queue_name);
+    myfree(req->queue_id);
+    myfree(req->nexthop);
+    myfree(req->sender);
+    myfree(req->dsn_envid);
+    if (req->attrs)
+        htable_free(req->attrs, myfree);
+    myfree(req);
+}
+
+/* Reads the recipient lists; 0 or -1 (logged). */
+static int
+deliver_request_read_rcpts(struct deliver_request *req)
+{
+    struct vstring *addr = vstring_alloc(64);
+    struct vstring *orig = vstring_alloc(64);
+    struct vstring *orcpt = vstring_alloc(64);
+    long offset;
+    int notify;
+    int status = 0;
+
+    req->rcpt = mymalloc(sizeof(*req->rcpt) * (size_t)req->rcpt_count);
+    req->result = mymalloc(sizeof(*req->result) * (size_t)req->rcpt_count);
+    memset(req->result, 0, sizeof(*req->result) * (size_t)req->rcpt_count);
+    for (int i = 0; i < req->rcpt_count; i++) {
+        if (attr_scan(req->client, ATTR_FLAG_EXTRA, ATTR_RECV_LONG("offset", &offset),
+                      ATTR_RECV_STR("address", addr), ATTR_RECV_STR("orig_rcpt", orig),
+                      ATTR_RECV_STR("dsn_orcpt", orcpt), ATTR_RECV_INT("notify", &notify),
+                      ATTR_TYPE_END) != 5) {
+            msg_warn("%s socket: %s", vstream_path(req->client), attr_error_reason());
+            req->rcpt_count = i; /* what the free must release */
+            status = -1;
+            break;
+        }
+        req->rcpt[i].offset = offset < 0 ? 0 : (uint64_t)offset;
+        req->rcpt[i].address = mystrdup(vstring_str(addr));
+        req->rcpt[i].orig_rcpt = mystrdup(vstring_str(orig));
+        req->rcpt[i].dsn_orcpt = mystrdup(vstring_str(orcpt));
+        req->rcpt[i].notify = notify;
+    }
+    vstring_free(addr);
+    vstring_free(orig);
+    vstring_free(orcpt);
+    return status;
+}
+
+/* Reads the request list proper into req; 0 or -1 (logged). */
+static int
+deliver_request_read_head(struct deliver_request *req)
+{
+    struct vstring *qname = vstring_alloc(16);
+    struct vstring *qid = vstring_alloc(16);
+    struct vstring *nexthop = vstring_alloc(64);
+    struct vstring *sender = vstring_alloc(64);
+    struct vstring *envid = vstring_alloc(16);
+    long data_offset = 0, data_size = 0, arrival = 0, active = 0;
+    int status = -1;
+
+    if (attr_scan(req->client, ATTR_FLAG_EXTRA, ATTR_RECV_INT("flags", &req->flags),
+                  ATTR_RECV_STR("queue_name", qname), ATTR_RECV_STR("queue_id", qid),
+                  ATTR_RECV_LONG("data_offset", &data_offset),
+                  ATTR_RECV_LONG("data_size", &data_size), ATTR_RECV_STR("nexthop", nexthop),
+                  ATTR_RECV_STR("sender", sender), ATTR_RECV_STR("dsn_envid", envid),
+                  ATTR_RECV_INT("dsn_ret", &req->dsn_ret), ATTR_RECV_LONG("time_arrival", &arrival),
+                  ATTR_RECV_LONG("time_active", &active), ATTR_RECV_TABLE("attrs", req->attrs),
+                  ATTR_RECV_INT("rcpt_count", &req->rcpt_count), ATTR_TYPE_END) != 13) {
+        msg_warn("%s socket: %s", vstream_path(req->client), attr_error_reason());
+    } else if (!mail_queue_name_ok(vstring_str(qname)) || !queue_id_ok(vstring_str(qid))) {
+        msg_warn("%s socket: bad queue file name in request", vstream_path(req->client));
+    } else if (req->rcpt_count < 1 || req->rcpt_count > DELIVER_RCPT_MAX) {
+        msg_warn("%s socket: bad recipient count %d in request", vstream_path(req->client),
+                 req->rcpt_count);
+    } else {
+        status = 0;
+    }
+    if (status < 0)
+        req->rcpt_count = 0;
+    req->queue_name = mystrdup(vstring_str(qname));
+    req->queue_id = mystrdup(vstring_str(qid));
+    req->nexthop = mystrdup(vstring_str(nexthop));
+    req->sender = mystrdup(vstring_str(sender));
+    req->dsn_envid = mystrdup(vstring_str(envid));
+    req->data_offset = data_offset < 0 ? 0 : (uint64_t)data_offset;
+    req->data_size = data_size < 0 ? 0 : (uint64_t)data_size;
+    req->time_arrival = arrival;
+    req->time_active = active;
+    vstring_free(qname);
+    vstring_free(qid);
+    vstring_free(nexthop);
+    vstring_free(sender);
+    vstring_free(envid);
+    return status;
+}
+
+struct deliver_request *
+deliver_request_read(struct vstream *client)
+{
+    struct deliver_request *req;
+
+    if (client->timeout == 0)
+        vstream_set_timeout(client, (int)mail_conf_get_time("ipc_timeout"));
+    if (attr_announce_protocol(client, DELIVER_PROTOCOL) < 0) {
+        msg_warn("%s socket: %s", vstream_path(client), attr_error_reason());
+        return NULL;
+    }
+    req = mymalloc(sizeof(*req));
+    memset(req, 0, sizeof(*req));
+    req->client = client;
+    req->attrs = htable_create(16);
+    if (deliver_request_read_head(req) < 0) {
+        deliver_request_free(req);
+        return NULL;
+    }
+    if (deliver_request_read_rcpts(req) < 0) {
+        deliver_request_free(req);
+        return NULL;
+    }
+    req->time_read = deliver_now_us();
+    return req;
+}
+
+struct qfile *
+deliver_request_content(struct deliver_request *req, struct vstring *why)
+{
+    struct qfile *qf;
+
+    if (qfile_open(req->queue_name, req->queue_id, QFILE_OPEN_READ, &qf, why) != QFILE_OK)
+        return NULL;
+    if (qfile_seek_content(qf, why) < 0) {
+        qfile_close(qf);
+        return NULL;
+    }
+    return qf;
+}
+
+void
+deliver_result_conn(struct deliver_request *req)
+{
+    if (req->time_conn == 0)
+        req->time_conn = deliver_now_us();
+}
+
+/* The status word of the log line. */
+static const char *
+deliver_status_text(const struct deliver_request *req, int status)
+{
+    if (req->flags & (DEL_REQ_FLAG_VERIFY | DEL_REQ_FLAG_EXPAND))
+        return status == DEL_RCPT_OK ? "deliverable" : "undeliverable";
+    switch (status) {
+    case DEL_RCPT_OK:
+        return "sent";
+    case DEL_RCPT_DEFER:
+        return "deferred";
+    default:
+        return "bounced";
+    }
+}
+
+/* Logs "QUEUEID: to=<...>, ..., status=STATUS (REASON)". */
+static void
+deliver_result_log(const struct deliver_request *req, int index)
+{
+    const struct deliver_rcpt *rcpt = req->rcpt + index;
+    const struct deliver_result *res = req->result + index;
+    struct vstring *line = vstring_alloc(256);
+    int64_t now = deliver_now_us();
+    int64_t conn = req->time_conn ? req->time_conn : req->time_read;
+    int limit = (int)mail_conf_get_int("delay_logging_resolution_limit");
+
+    vstring_sprintf(line, "%s: to=<%s>", req->queue_id, rcpt->address);
+    if (*rcpt->orig_rcpt && strcasecmp(rcpt->orig_rcpt, rcpt->address) != 0)
+        vstring_sprintf_append(line, ", orig_to=<%s>", rcpt->orig_rcpt);
+    vstring_sprintf_append(line, ", relay=%s, delay=", res->relay);
+    deliver_format_delay(line, now - req->time_arrival, limit);
+    vstring_strcat(line, ", delays=");
+    deliver_format_delay(line, req->time_active - req->time_arrival, limit);
+    vstring_strcat(line, "/");
+    deliver_format_delay(line, req->time_read - req->time_active, limit);
+    vstring_strcat(line, "/");
+    deliver_format_delay(line, conn - req->time_read, limit);
+    vstring_strcat(line, "/");
+    deliver_format_delay(line, now - conn, limit);
+    vstring_sprintf_append(line, ", dsn=%s, status=%s (%s)", res->dsn_status,
+                           deliver_status_text(req, res->status), res->reason);
+    msg_info("%s", vstring_str(line));
+    vstring_free(line);
+}
+
+void
+deliver_result(struct deliver_request *req, int index, int status, const char *dsn_status,
+               const char *dsn_action, const char *relay, const char *format, ...)
+{
+    struct deliver_result *res;
+    struct vstring *reason;
+    va_list ap;
+
+    if (index < 0 || index >= req->rcpt_count)
+        msg_panic("deliver_result: recipient index %d out of range", index);
+    res = req->result + index;
+    if (res->done)
+        msg_panic("deliver_result: second result for recipient %d", index);
+    if (status != DEL_RCPT_OK && status != DEL_RCPT_DEFER && status != DEL_RCPT_BOUNCE)
+        msg_panic("deliver_result: bad status %d", status);
+    reason = vstring_alloc(100);
+    va_start(ap, format);
+    vstring_vsprintf_append(reason, format, ap);
+    va_end(ap);
+    res->done = 1;
+    res->status = status;
+    res->dsn_status = mystrdup(dsn_status);
+    res->dsn_action = mystrdup(dsn_action);
+    res->relay = mystrdup(relay);
+    res->reason = mystrdup(vstring_str(reason));
+    vstring_free(reason);
+    deliver_result_log(req, index);
+}
+
+int
+deliver_request_done(struct deliver_request *req, int status, const char *reason)
+{
+    struct vstream *client = req->client;
+    int ret = 0;
+
+    for (int i = 0; i < req->rcpt_count; i++) {
+        struct deliver_result *res = req->result + i;
+
+        if (!res->done)
+            deliver_result(req, i, DEL_RCPT_DEFER, "4.3.0", "delayed", "none",
+                           "delivery incomplete");
+        if (ret == 0 && attr_print(client, ATTR_FLAG_NONE, ATTR_SEND_INT("status", res->status),
+                                   ATTR_SEND_STR("dsn_status", res->dsn_status),
+                                   ATTR_SEND_STR("dsn_action", res->dsn_action),
+                                   ATTR_SEND_STR("reason", res->reason),
+                                   ATTR_SEND_STR("relay", res->relay), ATTR_TYPE_END) < 0)
+            ret = -1;
+    }
+    if (ret == 0 && attr_print(client, ATTR_FLAG_NONE, ATTR_SEND_INT("status", status),
+                               ATTR_SEND_STR("reason", reason ? reason : ""), ATTR_TYPE_END) < 0)
+        ret = -1;
+    if (ret < 0)
+        msg_warn("%s socket: %s", vstream_path(client), attr_error_reason());
+    deliver_request_free(req);
+    return ret;
+}
