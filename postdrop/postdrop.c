@@ -1,0 +1,182 @@
+/*
+ * postdrop - write a message into the maildrop queue (Postfix's
+ * postdrop(1)); the only way a user gets mail into the queue.
+ *
+ *   postdrop [-rv] [-c config_dir]
+ *
+ * Installed set-gid setgid_group (mode 2555): maildrop/ is writable by
+ * that group only. It reads a record stream on standard input (what
+ * sendmail writes: docs/ipc.md "sendmail to postdrop"), writes it into a
+ * maildrop file (postdrop_copy.c) that is owned by the user, commits it,
+ * wakes the pickup service (a failure there is only a warning: pickup
+ * also scans maildrop periodically) and exits 0. Exit status 0 means the
+ * file is committed; anything else means nothing was queued and no file
+ * is left behind.
+ *
+ * Options: -c config_dir (as MAIL_CONFIG), -v (verbose), -r (accepted
+ * for Postfix compatibility; the result is always the exit status).
+ *
+ * Because it is set-gid, postdrop trusts nothing from the caller: the
+ * environment is replaced by TZ and MAIL_CONFIG alone; a configuration
+ * directory other than the default one (-c or MAIL_CONFIG) is accepted
+ * only from root or when the default main.cf lists it in
+ * alternate_config_directories or multi_instance_directories, with
+ * Postfix's messages otherwise; every read of standard input is bounded
+ * by daemon_timeout; users that authorized_submit_users does not list
+ * are refused ("User NAME(UID) is not allowed to submit mail"); SIGINT,
+ * SIGQUIT and SIGHUP are ignored, so that a user interrupting sendmail
+ * ends the input (and postdrop removes its temporary file) instead of
+ * leaving a half-written file.
+ */
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/mail_conf.h"
+#include "config/mail_params.h"
+#include "mail/domain_list.h"
+#include "mail/mail_connect.h"
+#include "mail/mail_queue.h"
+#include "postdrop.h"
+#include "util/argv.h"
+#include "util/iostuff.h"
+#include "util/msg.h"
+#include "util/mymalloc.h"
+
+static void
+postdrop_fatal_hook(void)
+{
+    postdrop_copy_abort();
+}
+
+/* Replaces the environment by what postdrop may use; returns MAIL_CONFIG or NULL. */
+static char *
+postdrop_sanitize_env(void)
+{
+    const char *value;
+    char *config = (value = getenv("MAIL_CONFIG")) ? mystrdup(value) : NULL;
+    char *tz = (value = getenv("TZ")) ? mystrdup(value) : NULL;
+    int verbose = getenv("MAIL_VERBOSE") != NULL;
+
+    if (clearenv() != 0)
+        msg_fatal("clearenv failed");
+    if (tz && setenv("TZ", tz, 1) < 0)
+        msg_fatal("setenv: %m");
+    if (verbose)
+        msg_verbose = 1;
+    myfree(tz);
+    return config;
+}
+
+/* Is DIR listed in the default main.cf's parameter NAME? */
+static int
+postdrop_dir_listed(const char *name, const char *dir)
+{
+    const char *value = mail_conf_get(name);
+    struct argv *list = argv_split(value ? value : "", ", \t\r\n");
+    int found = 0;
+
+    for (size_t i = 0; i < list->argc && !found; i++)
+        found = strcmp(list->argv[i], dir) == 0;
+    argv_free(list);
+    return found;
+}
+
+/* A non-default configuration directory: root, or authorized by the default main.cf. */
+static void
+postdrop_check_config_dir(const char *dir)
+{
+    if (dir == NULL || strcmp(dir, DEF_CONFIG_DIR) == 0 || getuid() == 0)
+        return;
+    mail_conf_load(DEF_CONFIG_DIR);
+    if (postdrop_dir_listed("alternate_config_directories", dir) ||
+        postdrop_dir_listed("multi_instance_directories", dir))
+        return;
+    msg_error("unauthorized configuration directory name: %s", dir);
+    msg_fatal("specify \"alternate_config_directories = %s\" or \"multi_instance_directories = "
+              "%s\" in %s/main.cf",
+              dir, dir, DEF_CONFIG_DIR);
+}
+
+/* authorized_submit_users: may this user submit mail at all? */
+static void
+postdrop_check_user(uid_t uid)
+{
+    struct passwd *pw = getpwuid(uid);
+    const char *name = pw ? pw->pw_name : "unknown";
+    struct domain_list *list;
+    int match;
+
+    list =
+        domain_list_create("authorized_submit_users", mail_conf_get("authorized_submit_users"), 0);
+    match = domain_list_match(list, name);
+    domain_list_free(list);
+    if (match < 0)
+        msg_fatal("authorized_submit_users: table lookup error for user %s(%ld)", name, (long)uid);
+    if (match == 0)
+        msg_fatal("User %s(%ld) is not allowed to submit mail", name, (long)uid);
+}
+
+static void
+postdrop_wake_pickup(void)
+{
+    const char *service = mail_conf_get("pickup_service_name");
+
+    if (mail_trigger(MAIL_CLASS_PUBLIC, service, "W", 1) < 0)
+        msg_warn("unable to look up %s/%s: %m", MAIL_CLASS_PUBLIC, service);
+}
+
+int
+main(int argc, char **argv)
+{
+    char *config_dir;
+    const char *queue_directory;
+    int c;
+
+    sane_stdio();
+    msg_init("postdrop", MSG_STDERR | MSG_SYSLOG);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    config_dir = postdrop_sanitize_env();
+    umask(022);
+    while ((c = getopt(argc, argv, "c:rv")) != -1) {
+        switch (c) {
+        case 'c':
+            myfree(config_dir);
+            config_dir = mystrdup(optarg);
+            break;
+        case 'r':
+            break;
+        case 'v':
+            msg_verbose++;
+            break;
+        default:
+            msg_fatal("usage: %s [-c config_dir] [-rv]", "postdrop");
+        }
+    }
+    if (optind < argc)
+        msg_fatal("usage: %s [-c config_dir] [-rv]", "postdrop");
+    postdrop_check_config_dir(config_dir);
+    if (config_dir && setenv("MAIL_CONFIG", config_dir, 1) < 0)
+        msg_fatal("setenv: %m");
+    mail_conf_read(config_dir);
+    postdrop_check_user(getuid());
+    queue_directory = mail_conf_get("queue_directory");
+    if (chdir(queue_directory) < 0)
+        msg_fatal("chdir %s: %m", queue_directory);
+    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
+                        (int)mail_conf_get_int("hash_queue_depth"));
+    vstream_set_timeout(vstream_stdin(), (int)mail_conf_get_time("daemon_timeout"));
+    msg_set_cleanup(postdrop_fatal_hook);
+    if (postdrop_copy(vstream_stdin(), getuid(), mail_conf_get_bool("enable_long_queue_ids")) < 0)
+        return 1;
+    msg_set_cleanup(NULL);
+    postdrop_wake_pickup();
+    myfree(config_dir);
+    return 0;
+}
