@@ -1,0 +1,208 @@
+/*
+ * qmgr - the queue manager (qmgr(8)): one long-running trigger-style
+ * process (master.cf "qmgr unix n - n 300 1 qmgr": solitary, unlimited)
+ * that moves mail into the active queue and hands it to the delivery
+ * agents.
+ *
+ *   qmgr [daemon skeleton options]
+ *
+ * Start-up (post_init): every file left in active by a crash goes back to
+ * incoming (qmgr_recover_active), then incoming and deferred are scanned.
+ *
+ * Wake-ups (docs/ipc.md): I and W scan incoming; D scans deferred, taking
+ * files whose mtime (the next attempt) has come; A with D takes every
+ * deferred file; F forgets dead destinations and throttled transports.
+ * An empty wake-up counts as W. Deferred is also scanned every
+ * queue_run_delay seconds. Unknown bytes are ignored.
+ *
+ * Limits: at most qmgr_message_active_limit messages are in memory; a scan
+ * that reaches the limit stops and goes on when a message leaves.
+ * Recipients are read qmgr_message_recipient_limit at a time per message.
+ *
+ * The event loop (events.h) serves the wake-ups, the agents' sockets
+ * (qmgr_deliver.c) and the timers together; the trivial-rewrite resolver
+ * is the one blocking call (as in Postfix), bounded by its retry count.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config/mail_conf.h"
+#include "mail/mail_queue.h"
+#include "mail/rewrite_clnt.h"
+#include "master/mail_server.h"
+#include "qmgr.h"
+#include "util/events.h"
+#include "util/msg.h"
+#include "util/mymalloc.h"
+
+#define QMGR_RESOLVE_TRIES 10 /* seconds of resolver retries before a deferral */
+
+struct qmgr_params qmgr_params;
+int qmgr_message_count;
+int qmgr_rcpt_count;
+
+static int qmgr_incoming_pending; /* a scan stopped at the active limit */
+static int qmgr_deferred_pending;
+static int qmgr_deferred_all; /* the pending deferred scan takes every file */
+
+/* Scans QUEUE, activating and feeding messages until the active limit. */
+static void
+qmgr_scan(const char *queue, int all)
+{
+    struct mail_queue_scan *scan;
+    struct qmgr_message *msg;
+    const char *id;
+    struct stat st;
+    time_t now = time(NULL);
+    int deferred = strcmp(queue, MAIL_QUEUE_DEFERRED) == 0;
+    char *copy;
+
+    if (deferred) {
+        qmgr_deferred_pending = 0;
+        qmgr_deferred_all = 0;
+    } else {
+        qmgr_incoming_pending = 0;
+    }
+    if ((scan = mail_queue_scan_open(queue)) == NULL) {
+        msg_warn("open %s queue: %m", queue);
+        return;
+    }
+    while ((id = mail_queue_scan_next(scan)) != NULL) {
+        if (qmgr_message_count >= qmgr_params.active_limit) {
+            if (deferred) {
+                qmgr_deferred_pending = 1;
+                qmgr_deferred_all |= all;
+            } else {
+                qmgr_incoming_pending = 1;
+            }
+            break;
+        }
+        if (deferred && !all && (lstat(mail_queue_scan_path(scan), &st) < 0 || st.st_mtime > now))
+            continue;
+        copy = mystrdup(id);
+        if ((msg = qmgr_message_activate(queue, mail_queue_scan_path(scan), copy)) != NULL)
+            qmgr_message_feed(msg);
+        myfree(copy);
+    }
+    mail_queue_scan_close(scan);
+}
+
+static void
+qmgr_pending_event(int event, void *context)
+{
+    (void)event;
+    (void)context;
+    if (qmgr_incoming_pending)
+        qmgr_scan(MAIL_QUEUE_INCOMING, 0);
+    if (qmgr_deferred_pending)
+        qmgr_scan(MAIL_QUEUE_DEFERRED, qmgr_deferred_all);
+}
+
+/* A message left memory: resume a scan that stopped at the limit. */
+void
+qmgr_scan_request(void)
+{
+    if ((qmgr_incoming_pending || qmgr_deferred_pending) &&
+        qmgr_message_count < qmgr_params.active_limit)
+        event_request_timer_ms(qmgr_pending_event, NULL, 0);
+}
+
+static void
+qmgr_deferred_event(int event, void *context)
+{
+    (void)event;
+    (void)context;
+    qmgr_scan(MAIL_QUEUE_DEFERRED, 0);
+    event_request_timer(qmgr_deferred_event, NULL, (int)qmgr_params.queue_run_delay);
+}
+
+static void
+qmgr_trigger(char *buf, ssize_t len, const char *service, char **args)
+{
+    int incoming = len == 0, deferred = 0, all = 0;
+
+    (void)service;
+    (void)args;
+    for (ssize_t i = 0; i < len; i++) {
+        switch (buf[i]) {
+        case 'I':
+        case 'W':
+            incoming = 1;
+            break;
+        case 'D':
+            deferred = 1;
+            break;
+        case 'A':
+            deferred = all = 1;
+            break;
+        case 'F':
+            qmgr_queue_forget_dead();
+            break;
+        default:
+            break;
+        }
+    }
+    if (incoming)
+        qmgr_scan(MAIL_QUEUE_INCOMING, 0);
+    if (deferred)
+        qmgr_scan(MAIL_QUEUE_DEFERRED, all);
+}
+
+static void
+qmgr_read_params(void)
+{
+    qmgr_params.active_limit = (int)mail_conf_get_int("qmgr_message_active_limit");
+    qmgr_params.rcpt_limit = (int)mail_conf_get_int("qmgr_message_recipient_limit");
+    qmgr_params.min_backoff = mail_conf_get_time("minimal_backoff_time");
+    qmgr_params.max_backoff = mail_conf_get_time("maximal_backoff_time");
+    qmgr_params.queue_run_delay = mail_conf_get_time("queue_run_delay");
+    qmgr_params.max_queue_lifetime = mail_conf_get_time("maximal_queue_lifetime");
+    qmgr_params.bounce_queue_lifetime = mail_conf_get_time("bounce_queue_lifetime");
+    qmgr_params.ipc_timeout = mail_conf_get_time("qmgr_ipc_timeout");
+    qmgr_params.delivery_timeout = mail_conf_get_time("daemon_timeout");
+    qmgr_params.transport_retry_time = mail_conf_get_time("transport_retry_time");
+    qmgr_params.log_resolution = (int)mail_conf_get_int("delay_logging_resolution_limit");
+    qmgr_params.bounce_service = mail_conf_get("bounce_service_name");
+    qmgr_params.defer_service = mail_conf_get("defer_service_name");
+    qmgr_params.trace_service = mail_conf_get("trace_service_name");
+    if (qmgr_params.max_backoff < qmgr_params.min_backoff)
+        qmgr_params.max_backoff = qmgr_params.min_backoff;
+    if (qmgr_params.rcpt_limit < 1)
+        qmgr_params.rcpt_limit = 1;
+    if (qmgr_params.active_limit < 1)
+        qmgr_params.active_limit = 1;
+    if (qmgr_params.queue_run_delay < 1)
+        qmgr_params.queue_run_delay = 1;
+}
+
+static void
+qmgr_post_init(const char *service, char **args)
+{
+    (void)service;
+    (void)args;
+    qmgr_read_params();
+    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
+                        (int)mail_conf_get_int("hash_queue_depth"));
+    rewrite_clnt_set_tries(QMGR_RESOLVE_TRIES);
+    qmgr_recover_active();
+    event_request_timer_ms(qmgr_pending_event, NULL, 0);
+    qmgr_incoming_pending = 1;
+    qmgr_deferred_pending = 1;
+    event_request_timer(qmgr_deferred_event, NULL, (int)qmgr_params.queue_run_delay);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct mail_server server = {
+        .trigger = qmgr_trigger,
+        .post_init = qmgr_post_init,
+        .unlimited = 1,
+        .solitary = 1,
+    };
+
+    trigger_server_main(argc, argv, &server);
+}
