@@ -1,0 +1,284 @@
+/*
+ * postqueue - the users' queue control command, as Postfix's postqueue(1).
+ *
+ *   postqueue [-v] [-c config_dir] -f | -i queue_id | -j | -p | -s site
+ *
+ * -p lists the queue in the traditional format (mailq), -j as JSON lines
+ * (postqueue_show.c, through the showq service). -f asks qmgr to try
+ * every deferred message now: the wake-up bytes "FDA" (forget dead
+ * destinations, scan deferred, take all; docs/ipc.md) to
+ * public/$queue_service_name, and "W" to pickup. -i and -s need the
+ * flush service (public/$flush_service_name); the arguments are checked
+ * first (a queue id; a host name or address literal listed in
+ * fast_flush_domains), and without a flush service the request fails
+ * with Postfix's "mail system is down" message.
+ *
+ * Installed set-gid setgid_group (conf/postfix-files). So, as in Postfix:
+ * a configuration directory other than the default (-c, MAIL_CONFIG) is
+ * accepted from anyone but root only when the default main.cf lists it in
+ * alternate_config_directories; -v is for root only;
+ * authorized_mailq_users and authorized_flush_users say who may list
+ * and flush (root always may; user names, "!name" and "type:table"
+ * patterns looked up by user name; static:anyone, the default, admits
+ * everyone).
+ *
+ * Every fatal error exits with status 69 (EX_UNAVAILABLE), with Postfix's
+ * wording, e.g. "usage: postqueue -f | ...".
+ */
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/mail_conf.h"
+#include "config/mail_params.h"
+#include "mail/domain_list.h"
+#include "mail/maps.h"
+#include "mail/mail_connect.h"
+#include "mail/mail_queue.h"
+#include "mail/queue_id.h"
+#include "mail/valid_hostname.h"
+#include "postqueue.h"
+#include "util/argv.h"
+#include "util/msg.h"
+#include "util/set_ugid.h"
+#include "util/vstring.h"
+
+#define POSTQUEUE_USAGE                                                                            \
+    "usage: postqueue -f | postqueue -i queueid | postqueue -j | postqueue -p | postqueue -s site"
+
+enum postqueue_mode { PQ_NONE, PQ_FLUSH, PQ_ID, PQ_JSON, PQ_LIST, PQ_SITE };
+
+static void
+postqueue_usage(void)
+{
+    msg_fatal_status(EX_UNAVAILABLE, POSTQUEUE_USAGE);
+}
+
+/* Is a non-default configuration directory allowed for this caller? */
+static void
+postqueue_check_config_dir(void)
+{
+    const char *dir = getenv("MAIL_CONFIG");
+    struct argv *allowed;
+    int ok = 0;
+
+    if (dir == NULL || strcmp(dir, DEF_CONFIG_DIR) == 0 || getuid() == 0)
+        return;
+    mail_conf_load(DEF_CONFIG_DIR);
+    allowed = argv_split(mail_conf_get("alternate_config_directories"), ", \t\r\n");
+    for (size_t i = 0; i < allowed->argc && !ok; i++)
+        ok = strcmp(allowed->argv[i], dir) == 0;
+    argv_free(allowed);
+    if (!ok)
+        msg_fatal_status(EX_UNAVAILABLE, "unauthorized configuration directory name: %s", dir);
+}
+
+/* Does one pattern of a user list match NAME? 1, 0, or -1 (lookup error). */
+static int
+postqueue_user_match(const char *param, const char *pattern, const char *name)
+{
+    struct maps *maps;
+    int found;
+
+    if (strchr(pattern, ':') == NULL)
+        return strcmp(pattern, name) == 0;
+    maps = maps_create(param, pattern, 0);
+    found = maps_find(maps, name, 0) != NULL ? 1 : maps->error ? -1 : 0;
+    maps_free(maps);
+    return found;
+}
+
+/*
+ * Does the user list in PARAM admit the caller? Patterns in order, the
+ * first match decides: a user name, "!pattern" (a match refuses), or
+ * "type:table" looked up by user name (static:anyone admits everyone).
+ */
+static int
+postqueue_user_ok(const char *param)
+{
+    struct passwd *pw;
+    struct argv *list;
+    const char *pattern;
+    int verdict = 0;
+    int negate;
+    int match;
+
+    if (getuid() == 0)
+        return 1;
+    if ((pw = getpwuid(getuid())) == NULL)
+        return 0;
+    list = argv_split(mail_conf_get(param), ", \t\r\n");
+    for (size_t i = 0; i < list->argc; i++) {
+        pattern = list->argv[i];
+        negate = *pattern == '!';
+        if ((match = postqueue_user_match(param, pattern + negate, pw->pw_name)) < 0)
+            msg_fatal_status(EX_UNAVAILABLE, "%s: table lookup problem", param);
+        if (match) {
+            verdict = !negate;
+            break;
+        }
+    }
+    argv_free(list);
+    return verdict;
+}
+
+static void
+postqueue_refuse(const char *what)
+{
+    struct passwd *pw = getpwuid(getuid());
+
+    msg_fatal_status(EX_UNAVAILABLE, "User %s(%ld) is not allowed to %s the mail queue",
+                     pw ? pw->pw_name : "unknown", (long)getuid(), what);
+}
+
+/* -f: wake qmgr for every deferred message, and pickup. */
+static void
+postqueue_flush(void)
+{
+    if (mail_trigger(MAIL_CLASS_PUBLIC, mail_conf_get("queue_service_name"), "FDA", 3) < 0)
+        msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - mail system is down");
+    (void)mail_trigger(MAIL_CLASS_PUBLIC, "pickup", "W", 1);
+}
+
+/* -i and -s: the flush service. */
+static void
+postqueue_flush_service(void)
+{
+    const char *service = mail_conf_get("flush_service_name");
+    struct vstream *fp;
+
+    if ((fp = mail_connect(NULL, MAIL_CLASS_PUBLIC, service, 10, NULL)) == NULL) {
+        msg_warn("connect to %s/%s: %m", MAIL_CLASS_PUBLIC, service);
+        msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - mail system is down");
+    }
+    vstream_close(fp);
+    msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - the %s service is not supported",
+                     service);
+}
+
+static void
+postqueue_flush_id(const char *id)
+{
+    if (!queue_id_ok(id))
+        msg_fatal_status(EX_UNAVAILABLE, "Cannot flush queue ID - invalid name: \"%.100s%s\"", id,
+                         strlen(id) > 100 ? "..." : "");
+    postqueue_flush_service();
+}
+
+static void
+postqueue_flush_site(const char *site)
+{
+    struct domain_list *list;
+    int match;
+
+    if (!valid_hostname(site, 0) && !valid_mailhost_literal(site))
+        msg_fatal_status(EX_UNAVAILABLE,
+                         "Cannot flush mail queue - invalid destination: \"%.100s%s\"", site,
+                         strlen(site) > 100 ? "..." : "");
+    list = domain_list_create("fast_flush_domains", mail_conf_get("fast_flush_domains"),
+                              DOMAIN_LIST_SUBDOMAINS | DOMAIN_LIST_PARENT);
+    match = domain_list_match(list, site);
+    domain_list_free(list);
+    if (match <= 0)
+        msg_fatal_status(EX_UNAVAILABLE, "Flush service is not configured for destination \"%s\"",
+                         site);
+    postqueue_flush_service();
+}
+
+/* Options; returns the mode and its argument. */
+static enum postqueue_mode
+postqueue_parse(int argc, char **argv, const char **arg)
+{
+    enum postqueue_mode mode = PQ_NONE;
+    enum postqueue_mode want;
+    int ch;
+
+    while ((ch = getopt(argc, argv, "+c:fi:jps:v")) > 0) {
+        want = PQ_NONE;
+        switch (ch) {
+        case 'c':
+            if (setenv("MAIL_CONFIG", optarg, 1) < 0)
+                msg_fatal_status(EX_UNAVAILABLE, "out of memory");
+            continue;
+        case 'v':
+            if (getuid() == 0)
+                msg_verbose++;
+            continue;
+        case 'f':
+            want = PQ_FLUSH;
+            break;
+        case 'i':
+            want = PQ_ID;
+            *arg = optarg;
+            break;
+        case 'j':
+            want = PQ_JSON;
+            break;
+        case 'p':
+            want = PQ_LIST;
+            break;
+        case 's':
+            want = PQ_SITE;
+            *arg = optarg;
+            break;
+        default:
+            postqueue_usage();
+        }
+        if (mode != PQ_NONE)
+            postqueue_usage();
+        mode = want;
+    }
+    if (argc > optind || mode == PQ_NONE)
+        postqueue_usage();
+    return mode;
+}
+
+/* main.cf as allowed, the queue directory, the hash settings. */
+static void
+postqueue_configure(void)
+{
+    const char *queue_directory;
+
+    postqueue_check_config_dir();
+    mail_conf_read(NULL);
+    queue_directory = mail_conf_get("queue_directory");
+    if (chdir(queue_directory) < 0)
+        msg_fatal_status(EX_UNAVAILABLE, "chdir %s: %m", queue_directory);
+    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
+                        (int)mail_conf_get_int("hash_queue_depth"));
+}
+
+int
+main(int argc, char **argv)
+{
+    enum postqueue_mode mode;
+    const char *arg = NULL;
+
+    msg_init("postqueue", MSG_STDERR | MSG_SYSLOG);
+    mode = postqueue_parse(argc, argv, &arg);
+    postqueue_configure();
+    switch (mode) {
+    case PQ_LIST:
+    case PQ_JSON:
+        if (!postqueue_user_ok("authorized_mailq_users"))
+            postqueue_refuse("view");
+        postqueue_show(mode == PQ_LIST ? POSTQUEUE_SHOW_TEXT : POSTQUEUE_SHOW_JSON);
+        break;
+    case PQ_FLUSH:
+    case PQ_ID:
+    case PQ_SITE:
+        if (!postqueue_user_ok("authorized_flush_users"))
+            postqueue_refuse("flush");
+        if (mode == PQ_FLUSH)
+            postqueue_flush();
+        else if (mode == PQ_ID)
+            postqueue_flush_id(arg);
+        else
+            postqueue_flush_site(arg);
+        break;
+    default:
+        postqueue_usage();
+    }
+    return 0;
+}
