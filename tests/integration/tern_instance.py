@@ -372,3 +372,255 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# --- a whole mail system ---------------------------------------------------------
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+
+# The local mail path of Debian's stock master.cf, without chroot (a jail
+# would need copies of /etc files in the queue directory).
+MAIL_MASTER_CF = """\
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+# Commands copied into each mail instance's command_directory; postdrop and
+# postqueue become set-gid setgid_group there, as installed.
+MAIL_COMMANDS = ("sendmail", "mailq", "newaliases", "postdrop", "postqueue", "postsuper",
+                 "postcat", "postfix", "postconf", "postalias", "postmap", "postlog")
+SETGID_COMMANDS = ("postdrop", "postqueue")
+
+
+class MailInstance(TernInstance):
+    """A Tern mail system in a temporary directory, started with "postfix
+    start": the real daemons (MAIL_MASTER_CF), its own command directory with
+    set-gid postdrop/postqueue copies, a world-writable mail spool, and an
+    aliases file built with postalias. Needs root (delivery as users).
+
+        with MailInstance(aliases="bob: root\\n") as mi:
+            mi.start()
+            assert mi.sendmail("-f", "root", "root", input=b"Subject: x\\n\\nhi\\n").returncode == 0
+            mi.wait_log(r"status=sent")
+            mbox = mi.mbox("root")
+    """
+
+    def __init__(self, main_cf=None, master_cf=MAIL_MASTER_CF, aliases="postmaster: root\n"):
+        super().__init__(master_cf=master_cf, daemon_directory=BIN, prefix="tern-mail-")
+        self.sbin = os.path.join(self.base, "sbin")
+        self.spool = os.path.join(self.base, "spool")
+        os.mkdir(self.sbin, 0o755)
+        os.mkdir(self.spool)
+        os.chmod(self.spool, 0o1777)
+        self._copy_commands()
+        shutil.copy(os.path.join(ROOT, "conf", "postfix-files"), self.conf_dir)
+        os.rmdir(self.data_dir)  # "postfix start" makes it, as postfix-files says
+        self.aliases = os.path.join(self.conf_dir, "aliases")
+        settings = {
+            "myhostname": "tern.test", "mydomain": "tern.test",
+            "command_directory": self.sbin, "meta_directory": self.conf_dir,
+            "setgid_group": "postdrop", "mail_spool_directory": self.spool,
+            "sendmail_path": f"{self.sbin}/sendmail",
+            "newaliases_path": f"{self.sbin}/newaliases", "mailq_path": f"{self.sbin}/mailq",
+            "alias_maps": f"hash:{self.aliases}", "alias_database": f"hash:{self.aliases}",
+        }
+        settings.update(main_cf or {})
+        self.write_main_cf(settings)
+        self.write_aliases(aliases)
+        # The real postlogd writes maillog_file; the master opens public/postlog.
+        self.postlog.close()
+        os.unlink(self.path("public", "postlog"))
+
+    def log(self):
+        try:
+            with open(self.log_file, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def _copy_commands(self):
+        import grp
+        for name in MAIL_COMMANDS:
+            source = os.path.join(BIN, name)
+            if not os.path.exists(source):
+                continue
+            target = os.path.join(self.sbin, name)
+            shutil.copy(source, target)
+            if name in SETGID_COMMANDS:
+                os.chown(target, 0, grp.getgrnam("postdrop").gr_gid)
+                os.chmod(target, 0o2555)
+
+    def command(self, name):
+        return os.path.join(self.sbin, name)
+
+    def env(self):
+        return {"PATH": f"{self.sbin}:/usr/bin:/bin", "MAIL_CONFIG": self.conf_dir}
+
+    def write_aliases(self, text):
+        with open(self.aliases, "w") as f:
+            f.write(text)
+        subprocess.run([self.command("postalias"), "-c", self.conf_dir, self.aliases],
+                       check=True, capture_output=True, timeout=WAIT)
+
+    def postfix(self, *args, timeout=WAIT + 5):
+        return subprocess.run([self.command("postfix"), "-c", self.conf_dir, *args],
+                              capture_output=True, text=True, timeout=timeout, cwd="/")
+
+    def start(self):
+        """"postfix start"; returns the master's pid (tracked for cleanup)."""
+        result = self.postfix("start")
+        pid = self.master_pid()
+        assert result.returncode == 0, result.stderr + self.log()
+        assert pid and alive(pid), "no live master after postfix start"
+        return pid
+
+    def run(self, name, *args, input=None, user=None, timeout=WAIT + 5):
+        """Runs command NAME of this instance (as USER when given); completed process."""
+        kwargs = {}
+        if user:
+            pw = pwd.getpwnam(user)
+            kwargs = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+        return subprocess.run([self.command(name), *args], input=input, capture_output=True,
+                              timeout=timeout, env=self.env(), cwd="/", **kwargs)
+
+    def sendmail(self, *args, input=b"", user=None):
+        return self.run("sendmail", *args, input=input, user=user)
+
+    def mailbox_path(self, user):
+        return os.path.join(self.spool, user)
+
+    def mbox(self, user):
+        """The user's mailbox as a list of email.message.Message (empty when none)."""
+        import mailbox
+        path = self.mailbox_path(user)
+        if not os.path.exists(path):
+            return []
+        box = mailbox.mbox(path, create=False)
+        try:
+            return [message for message in box]
+        finally:
+            box.close()
+
+    def wait_mail(self, user, count=1, timeout=WAIT * 2):
+        """Waits until the user's mailbox holds count messages; returns them."""
+        got = wait_for(lambda: (m := self.mbox(user)) and len(m) >= count and m, timeout)
+        assert got, f"{user}'s mailbox has {len(self.mbox(user))} of {count}:\n{self.log()}"
+        return got
+
+    def queue_files(self, queue):
+        """Queue ids currently in QUEUE (hashed subdirectories included)."""
+        found = []
+        top = self.path(queue)
+        for dirpath, _dirs, files in os.walk(top):
+            found.extend(name for name in files if not name.startswith("."))
+        return sorted(found)
+
+    def cleanup(self):
+        try:
+            pid = self.master_pid()
+            if pid and alive(pid):
+                self.postfix("stop")
+        finally:
+            super().cleanup()
+
+
+class PostfixOracle:
+    """Debian's Postfix as a test oracle: an instance in a temporary
+    directory with the same main.cf settings and services as a
+    MailInstance (no chroot, its own spool and aliases), started with
+    Debian's own "postfix -c DIR start" and stopped and removed by
+    cleanup(). Only for comparing behaviour; Tern never calls it.
+
+        with PostfixOracle(aliases=...) as pf:
+            pf.start()
+            pf.sendmail("-f", "root", "root", input=b"...")
+            pf.wait_mail("root")
+    """
+
+    DAEMONS = "/usr/lib/postfix/sbin"
+    COMMANDS = "/usr/sbin"
+
+    @classmethod
+    def available(cls):
+        return os.geteuid() == 0 and os.path.exists(os.path.join(cls.DAEMONS, "qmgr"))
+
+    def __init__(self, main_cf=None, aliases="postmaster: root\n"):
+        self.base = tempfile.mkdtemp(prefix="tern-oracle-", dir="/tmp")
+        os.chmod(self.base, 0o755)
+        self.conf_dir = os.path.join(self.base, "conf")
+        self.queue_dir = os.path.join(self.base, "queue")
+        self.spool = os.path.join(self.base, "spool")
+        self.log_file = os.path.join(self.base, "maillog")
+        os.mkdir(self.conf_dir)
+        os.mkdir(self.queue_dir)
+        os.mkdir(self.spool)
+        os.chmod(self.spool, 0o1777)
+        self.aliases = os.path.join(self.conf_dir, "aliases")
+        settings = {
+            "compatibility_level": "3.6", "queue_directory": self.queue_dir,
+            "data_directory": os.path.join(self.base, "data"),
+            "command_directory": self.COMMANDS, "daemon_directory": self.DAEMONS,
+            "meta_directory": "/etc/postfix", "shlib_directory": "/usr/lib/postfix",
+            "mail_owner": "postfix", "setgid_group": "postdrop",
+            "myhostname": "tern.test", "mydomain": "tern.test",
+            "inet_interfaces": "127.0.0.1", "inet_protocols": "ipv4",
+            "mail_spool_directory": self.spool, "maillog_file": self.log_file,
+            "maillog_file_prefixes": self.base,
+            "alias_maps": f"hash:{self.aliases}", "alias_database": f"hash:{self.aliases}",
+        }
+        settings.update(main_cf or {})
+        with open(os.path.join(self.conf_dir, "main.cf"), "w") as f:
+            f.write("".join(f"{k} = {v}\n" for k, v in settings.items()))
+        with open(os.path.join(self.conf_dir, "master.cf"), "w") as f:
+            f.write(MAIL_MASTER_CF)
+        with open(self.aliases, "w") as f:
+            f.write(aliases)
+        self.run("postalias", self.aliases, check=True)
+
+    def env(self):
+        return {"PATH": "/usr/sbin:/usr/bin:/bin", "MAIL_CONFIG": self.conf_dir}
+
+    def run(self, name, *args, input=b"", check=False):
+        return subprocess.run([os.path.join(self.COMMANDS, name), *args], input=input,
+                              capture_output=True, timeout=WAIT * 3, env=self.env(), cwd="/",
+                              check=check)
+
+    def start(self):
+        self.run("postfix", "-c", self.conf_dir, "start", check=True)
+
+    def sendmail(self, *args, input=b""):
+        return self.run("sendmail", *args, input=input)
+
+    def mbox(self, user):
+        return MailInstance.mbox(self, user)
+
+    def mailbox_path(self, user):
+        return os.path.join(self.spool, user)
+
+    def wait_mail(self, user, count=1, timeout=WAIT * 2):
+        got = wait_for(lambda: (m := self.mbox(user)) and len(m) >= count and m, timeout)
+        assert got, f"oracle: {user}'s mailbox has {len(self.mbox(user))} of {count}"
+        return got
+
+    def cleanup(self):
+        try:
+            self.run("postfix", "-c", self.conf_dir, "stop")
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()

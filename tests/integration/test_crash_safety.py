@@ -1,0 +1,125 @@
+"""Never lose mail: a stream of messages goes in through sendmail while
+pickup, cleanup, qmgr, local and the master are killed with SIGKILL at
+random moments; a killed master is started again. At the end every message
+whose sendmail exited 0 must be in the mailbox (duplicates are allowed:
+delivery is at least once). The short version runs in make check; set
+TERN_CRASH_MESSAGES (e.g. 2000) for a long run.
+
+The fault-injection test of the commit sequence itself (a writer stopped
+after each write, fsync and rename) is in test_sendmail.py (postdrop) and
+test_cleanup.py (cleanup)."""
+import os
+import random
+import re
+import signal
+import threading
+import time
+
+import pytest
+
+from tern_instance import MailInstance, alive, cmdline, session_pids, wait_for
+
+MESSAGES = int(os.environ.get("TERN_CRASH_MESSAGES", "200"))
+VICTIMS = ("pickup", "cleanup", "qmgr", "local", "master")
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+
+
+def processes(inst, name):
+    """Pids of the instance's processes whose program is NAME."""
+    pid = inst.master_pid()
+    if not pid or not alive(pid):
+        return []
+    return [p for p in session_pids(pid)
+            if (argv := cmdline(p)) and os.path.basename(argv[0]) == name]
+
+
+class Killer(threading.Thread):
+    """Kills a random victim every few tens of milliseconds; restarts the master."""
+
+    def __init__(self, inst, seed):
+        super().__init__(daemon=True)
+        self.inst = inst
+        self.random = random.Random(seed)
+        self.stopping = threading.Event()
+        self.kills = {name: 0 for name in VICTIMS}
+        self.errors = []
+
+    def run(self):
+        while not self.stopping.wait(self.random.uniform(0.01, 0.08)):
+            try:
+                self.kill_one()
+            except Exception as err:  # keep going; report at the end
+                self.errors.append(repr(err))
+
+    def kill_one(self):
+        name = self.random.choice(VICTIMS)
+        if name == "master":
+            if self.random.random() > 0.25:  # the master less often
+                return
+            pid = self.inst.master_pid()
+            if pid and alive(pid):
+                os.kill(pid, signal.SIGKILL)
+                self.kills[name] += 1
+                wait_for(lambda: not session_pids(pid), timeout=10)
+            self.restart()
+            return
+        for pid in processes(self.inst, name)[:1]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                self.kills[name] += 1
+            except ProcessLookupError:
+                pass
+
+    def restart(self):
+        pid = self.inst.master_pid()
+        if not (pid and alive(pid)):
+            result = self.inst.postfix("start")
+            if result.returncode != 0:
+                self.errors.append("postfix start: " + result.stderr)
+
+
+def submit(inst, tag):
+    body = f"Subject: crash {tag}\n\nmessage {tag}\n".encode()
+    result = inst.sendmail("-i", "-f", "root", "root", input=body)
+    return result.returncode == 0
+
+
+def delivered_tags(inst):
+    tags = []
+    for message in inst.mbox("root"):
+        match = re.match(r"crash (\d+)$", message.get("Subject", ""))
+        if match:
+            tags.append(int(match.group(1)))
+    return tags
+
+
+def test_no_acknowledged_message_is_lost_while_daemons_die():
+    with MailInstance(main_cf={"minimal_backoff_time": "2s", "maximal_backoff_time": "4s",
+                               "queue_run_delay": "2s",
+                               # A killed local leaves its mailbox dot-lock behind.
+                               "stale_lock_time": "3s"}) as inst:
+        inst.start()
+        killer = Killer(inst, seed=os.getpid())
+        acked = []
+        killer.start()
+        try:
+            for tag in range(MESSAGES):
+                if submit(inst, tag):
+                    acked.append(tag)
+        finally:
+            killer.stopping.set()
+            killer.join(timeout=30)
+        killer.restart()
+        assert acked, "no submission succeeded"
+        inst.run("postqueue", "-f")
+
+        def all_there():
+            return set(acked) <= set(delivered_tags(inst))
+        wait_for(all_there, timeout=60 + MESSAGES // 10, interval=0.5)
+        lost = sorted(set(acked) - set(delivered_tags(inst)))
+        print(f"submitted {MESSAGES}, acknowledged {len(acked)}, kills {killer.kills}, "
+              f"lost {len(lost)}")
+        assert not killer.errors, killer.errors
+        assert lost == [], f"acknowledged but never delivered: {lost}\n{inst.log()[-5000:]}"
+        assert sum(killer.kills.values()) > 0, "nothing was killed: the test proved nothing"
