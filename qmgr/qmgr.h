@@ -190,7 +190,5 @@ void qmgr_deliver_start(struct qmgr_entry *entry);
 void qmgr_log_result(const struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
                      const char *relay, const char *dsn_status, const char *status_word,
                      const char *reason);
-void qmgr_log_delay(struct vstring *buf, int64_t us);
-int64_t qmgr_now_us(void);
 
 #endif

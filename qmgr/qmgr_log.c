@@ -8,80 +8,36 @@
  *       delays=a/b/0/0, dsn=X.Y.Z, status=deferred (REASON)
  *
  * a is arrival to active, b active to now; c and d are 0 because no agent
- * was involved. Delay values are rounded as postconf(5)
- * delay_logging_resolution_limit says (whole seconds from 100 s on, at
- * most two significant digits below, "0" under the resolution). The
- * rounding is the same as lib/mail/deliver_request.c's; it is repeated
- * here because that file's header (fixed) does not export it.
+ * was involved. Delay values are written by lib/mail/log_delay, as the
+ * agents write theirs.
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 
+#include "mail/log_delay.h"
 #include "qmgr.h"
 #include "util/msg.h"
 #include "util/vstring.h"
-
-int64_t
-qmgr_now_us(void)
-{
-    struct timeval tv;
-
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
-void
-qmgr_log_delay(struct vstring *buf, int64_t us)
-{
-    char tmp[64];
-    int digits;
-    char *end;
-
-    if (us < 0)
-        us = 0;
-    if (us >= 100 * 1000000LL) {
-        vstring_sprintf_append(buf, "%lld", (long long)((us + 500000) / 1000000));
-        return;
-    }
-    digits = us >= 10000000  ? 0
-             : us >= 1000000 ? 1
-             : us >= 100000  ? 2
-             : us >= 10000   ? 3
-             : us >= 1000    ? 4
-             : us >= 100     ? 5
-                             : 6;
-    if (digits > qmgr_params.log_resolution)
-        digits = qmgr_params.log_resolution;
-    snprintf(tmp, sizeof(tmp), "%.*f", digits, (double)us / 1e6);
-    if (strchr(tmp, '.') != NULL) {
-        end = tmp + strlen(tmp) - 1;
-        while (*end == '0')
-            *end-- = 0;
-        if (*end == '.')
-            *end = 0;
-    }
-    vstring_strcat(buf, tmp);
-}
 
 void
 qmgr_log_result(const struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, const char *relay,
                 const char *dsn_status, const char *status_word, const char *reason)
 {
     struct vstring *line = vstring_alloc(200);
-    int64_t now = qmgr_now_us();
+    int64_t now = log_delay_now();
     int64_t arrival = (int64_t)msg->arrival.tv_sec * 1000000 + msg->arrival.tv_usec;
 
     vstring_sprintf(line, "%s: to=<%s>", msg->queue_id, rcpt->address);
     if (*rcpt->orig_rcpt && strcasecmp(rcpt->orig_rcpt, rcpt->address) != 0)
         vstring_sprintf_append(line, ", orig_to=<%s>", rcpt->orig_rcpt);
     vstring_sprintf_append(line, ", relay=%s, delay=", relay);
-    qmgr_log_delay(line, now - arrival);
+    log_delay_append(line, now - arrival, qmgr_params.log_resolution);
     vstring_strcat(line, ", delays=");
-    qmgr_log_delay(line, msg->active_us - arrival);
+    log_delay_append(line, msg->active_us - arrival, qmgr_params.log_resolution);
     vstring_strcat(line, "/");
-    qmgr_log_delay(line, now - msg->active_us);
+    log_delay_append(line, now - msg->active_us, qmgr_params.log_resolution);
     vstring_sprintf_append(line, "/0/0, dsn=%s, status=%s (%s)", dsn_status, status_word, reason);
     msg_info("%s", vstring_str(line));
     vstring_free(line);

@@ -39,6 +39,7 @@
 #include "mail/dsn_log.h"
 #include "mail/mail_queue.h"
 #include "mail/resolve_clnt.h"
+#include "mail/log_delay.h"
 #include "qmgr.h"
 #include "util/msg.h"
 #include "util/myflock.h"
@@ -246,7 +247,7 @@ qmgr_message_alloc(const char *id, int fd)
     msg->dsn_envid = mystrdup("");
     msg->attrs = htable_create(16);
     msg->resolved = htable_create(16);
-    msg->active_us = qmgr_now_us();
+    msg->active_us = log_delay_now();
     qmgr_message_count++;
     return msg;
 }

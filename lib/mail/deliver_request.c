@@ -32,62 +32,12 @@
 #include "mail/attr.h"
 #include "mail/deliver_request.h"
 #include "mail/mail_queue.h"
+#include "mail/log_delay.h"
 #include "mail/queue_id.h"
 #include "util/msg.h"
 #include "util/mymalloc.h"
 
 #define DELIVER_RCPT_MAX 100000 /* recipients in one request */
-
-/* Microseconds since the epoch. */
-static int64_t
-deliver_now_us(void)
-{
-    struct timeval tv;
-
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
-/* Appends one delay value (microseconds) in Postfix's rounding. */
-static void
-deliver_format_delay(struct vstring *buf, int64_t us, int limit)
-{
-    char tmp[64];
-    int digits;
-    char *end;
-
-    if (us < 0)
-        us = 0;
-    if (us >= 100 * 1000000LL) {
-        vstring_sprintf_append(buf, "%lld", (long long)((us + 500000) / 1000000));
-        return;
-    }
-    if (us >= 10000000)
-        digits = 0;
-    else if (us >= 1000000)
-        digits = 1;
-    else if (us >= 100000)
-        digits = 2;
-    else if (us >= 10000)
-        digits = 3;
-    else if (us >= 1000)
-        digits = 4;
-    else if (us >= 100)
-        digits = 5;
-    else
-        digits = 6;
-    if (digits > limit)
-        digits = limit;
-    snprintf(tmp, sizeof(tmp), "%.*f", digits, (double)us / 1e6);
-    if (strchr(tmp, '.') != NULL) {
-        end = tmp + strlen(tmp) - 1;
-        while (*end == '0')
-            *end-- = 0;
-        if (*end == '.')
-            *end = 0;
-    }
-    vstring_strcat(buf, strcmp(tmp, "-0") == 0 ? "0" : tmp);
-}
 
 /* Frees a request and everything it owns. */
 static void
@@ -223,7 +173,7 @@ deliver_request_read(struct vstream *client)
         deliver_request_free(req);
         return NULL;
     }
-    req->time_read = deliver_now_us();
+    req->time_read = log_delay_now();
     return req;
 }
 
@@ -245,7 +195,7 @@ void
 deliver_result_conn(struct deliver_request *req)
 {
     if (req->time_conn == 0)
-        req->time_conn = deliver_now_us();
+        req->time_conn = log_delay_now();
 }
 
 /* The status word of the log line. */
@@ -271,7 +221,7 @@ deliver_result_log(const struct deliver_request *req, int index)
     const struct deliver_rcpt *rcpt = req->rcpt + index;
     const struct deliver_result *res = req->result + index;
     struct vstring *line = vstring_alloc(256);
-    int64_t now = deliver_now_us();
+    int64_t now = log_delay_now();
     int64_t conn = req->time_conn ? req->time_conn : req->time_read;
     int limit = (int)mail_conf_get_int("delay_logging_resolution_limit");
 
@@ -279,15 +229,15 @@ deliver_result_log(const struct deliver_request *req, int index)
     if (*rcpt->orig_rcpt && strcasecmp(rcpt->orig_rcpt, rcpt->address) != 0)
         vstring_sprintf_append(line, ", orig_to=<%s>", rcpt->orig_rcpt);
     vstring_sprintf_append(line, ", relay=%s, delay=", res->relay);
-    deliver_format_delay(line, now - req->time_arrival, limit);
+    log_delay_append(line, now - req->time_arrival, limit);
     vstring_strcat(line, ", delays=");
-    deliver_format_delay(line, req->time_active - req->time_arrival, limit);
+    log_delay_append(line, req->time_active - req->time_arrival, limit);
     vstring_strcat(line, "/");
-    deliver_format_delay(line, req->time_read - req->time_active, limit);
+    log_delay_append(line, req->time_read - req->time_active, limit);
     vstring_strcat(line, "/");
-    deliver_format_delay(line, conn - req->time_read, limit);
+    log_delay_append(line, conn - req->time_read, limit);
     vstring_strcat(line, "/");
-    deliver_format_delay(line, now - conn, limit);
+    log_delay_append(line, now - conn, limit);
     vstring_sprintf_append(line, ", dsn=%s, status=%s (%s)", res->dsn_status,
                            deliver_status_text(req, res->status), res->reason);
     msg_info("%s", vstring_str(line));
