@@ -119,21 +119,11 @@ bounce_serve(struct vstream *client, const char *service, char **args)
     vstring_free(new_id);
 }
 
-static void
-bounce_post_init(const char *service, char **args)
-{
-    (void)service;
-    (void)args;
-    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
-                        (int)mail_conf_get_int("hash_queue_depth"));
-}
-
 int
 main(int argc, char **argv)
 {
     static const struct mail_server server = {
         .serve = bounce_serve,
-        .post_init = bounce_post_init,
     };
 
     single_server_main(argc, argv, &server);

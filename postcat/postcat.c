@@ -189,8 +189,7 @@ postcat_configure(int by_queue)
     const char *queue_directory;
 
     mail_conf_read(NULL);
-    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
-                        (int)mail_conf_get_int("hash_queue_depth"));
+    mail_queue_configure();
     if (by_queue) {
         queue_directory = mail_conf_get("queue_directory");
         if (chdir(queue_directory) < 0)

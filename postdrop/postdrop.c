@@ -169,8 +169,7 @@ main(int argc, char **argv)
     queue_directory = mail_conf_get("queue_directory");
     if (chdir(queue_directory) < 0)
         msg_fatal("chdir %s: %m", queue_directory);
-    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
-                        (int)mail_conf_get_int("hash_queue_depth"));
+    mail_queue_configure();
     vstream_set_timeout(vstream_stdin(), (int)mail_conf_get_time("daemon_timeout"));
     msg_set_cleanup(postdrop_fatal_hook);
     if (postdrop_copy(vstream_stdin(), getuid(), mail_conf_get_bool("enable_long_queue_ids")) < 0)

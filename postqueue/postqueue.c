@@ -245,8 +245,7 @@ postqueue_configure(void)
     queue_directory = mail_conf_get("queue_directory");
     if (chdir(queue_directory) < 0)
         msg_fatal_status(EX_UNAVAILABLE, "chdir %s: %m", queue_directory);
-    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
-                        (int)mail_conf_get_int("hash_queue_depth"));
+    mail_queue_configure();
 }
 
 int

@@ -162,8 +162,7 @@ postsuper_configure(struct postsuper_ctx *ctx)
         msg_fatal("file %s: parameter mail_owner: user %s has privileged user ID", main_cf, owner);
     if (pw->pw_gid == 0)
         msg_fatal("file %s: parameter mail_owner: user %s has privileged group ID", main_cf, owner);
-    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
-                        (int)mail_conf_get_int("hash_queue_depth"));
+    mail_queue_configure();
     ctx->long_ids = mail_conf_get_bool("enable_long_queue_ids");
     queue_directory = mail_conf_get("queue_directory");
     if (chdir(queue_directory) < 0)

@@ -184,8 +184,6 @@ qmgr_post_init(const char *service, char **args)
     (void)service;
     (void)args;
     qmgr_read_params();
-    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
-                        (int)mail_conf_get_int("hash_queue_depth"));
     rewrite_clnt_set_tries(QMGR_RESOLVE_TRIES);
     qmgr_recover_active();
     event_request_timer_ms(qmgr_pending_event, NULL, 0);

@@ -33,6 +33,7 @@
 #include "mail/attr.h"
 #include "mail/dsn_log.h"
 #include "mail/mail_queue.h"
+#include "mail/showq_proto.h"
 #include "mail/qfile.h"
 #include "master/mail_server.h"
 #include "util/argv.h"
@@ -42,7 +43,6 @@
 #include "util/vstream.h"
 #include "util/vstring.h"
 
-#define SHOWQ_PROTOCOL "showq_v1"
 
 static const char *const showq_queues[] = {
     MAIL_QUEUE_MAILDROP, MAIL_QUEUE_INCOMING, MAIL_QUEUE_ACTIVE,
@@ -222,21 +222,11 @@ showq_serve(struct vstream *client, const char *service, char **args)
     (void)attr_print(client, ATTR_FLAG_NONE, ATTR_TYPE_END);
 }
 
-static void
-showq_post_init(const char *service, char **args)
-{
-    (void)service;
-    (void)args;
-    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
-                        (int)mail_conf_get_int("hash_queue_depth"));
-}
-
 int
 main(int argc, char **argv)
 {
     static const struct mail_server server = {
         .serve = showq_serve,
-        .post_init = showq_post_init,
     };
 
     single_server_main(argc, argv, &server);

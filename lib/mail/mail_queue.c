@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/mail_conf.h"
 #include "mail/mail_queue.h"
 #include "mail/queue_id.h"
 #include "util/argv.h"
@@ -60,6 +61,13 @@ mail_queue_set_hash(const char *hash_queue_names, int hash_queue_depth)
         argv_free(mail_queue_hash_names);
     mail_queue_hash_names = argv_split(hash_queue_names, ", \t\r\n");
     mail_queue_hash_depth = hash_queue_depth;
+}
+
+void
+mail_queue_configure(void)
+{
+    mail_queue_set_hash(mail_conf_get("hash_queue_names"),
+                        (int)mail_conf_get_int("hash_queue_depth"));
 }
 
 int

@@ -15,8 +15,9 @@
  * "deferred/3/3F1A21C0B5E". The characters are the first ones of the id
  * for a short id, and of the hex form of the microseconds ("%05X") for a
  * long id, so both forms spread the same way. mail_queue_set_hash sets the
- * process-wide values (callers pass what main.cf says; the defaults are
- * Postfix's: "deferred, defer" and 1).
+ * process-wide values (the defaults are Postfix's: "deferred, defer" and
+ * 1); mail_queue_configure() sets what main.cf says (the daemon skeleton
+ * calls it for every daemon; commands call it after reading main.cf).
  *
  *   mail_queue_path(buf, queue, id)   "queue[/c[/c...]]/id"; returns vstring_str(buf)
  *   mail_queue_dir(buf, queue, id)    the directory part of that path
@@ -126,6 +127,7 @@ extern const char *const mail_queue_names[]; /* every queue, NULL-terminated */
 int mail_queue_name_ok(const char *queue);
 int mail_queue_temp_name_ok(const char *name);
 void mail_queue_set_hash(const char *hash_queue_names, int hash_queue_depth);
+void mail_queue_configure(void);
 int mail_queue_hashed(const char *queue);
 const char *mail_queue_dir(struct vstring *buf, const char *queue, const char *id);
 const char *mail_queue_path(struct vstring *buf, const char *queue, const char *id);

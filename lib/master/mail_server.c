@@ -38,6 +38,7 @@
 #include "config/mail_conf.h"
 #include "config/maillog_client.h"
 #include "config/mail_params.h"
+#include "mail/mail_queue.h"
 #include "master/mail_server_private.h"
 #include "master/master_proto.h"
 #include "util/argv.h"
@@ -146,6 +147,7 @@ mail_server_config(struct argv *overrides)
         myfree(copy);
     }
     maillog_client_setup(); /* again: -o may change syslog_name or maillog_file */
+    mail_queue_configure();
     if (getenv("MAIL_VERBOSE") != NULL)
         msg_verbose++;
     mail_server_state.max_use = mail_conf_get_int("max_use");
