@@ -17,7 +17,6 @@
 #define POSTQUEUE_SHOW_TEXT 1
 #define POSTQUEUE_SHOW_JSON 2
 
-#define POSTQUEUE_SHOWQ_PROTOCOL "showq_v1"
 
 void postqueue_show(int mode);
 

@@ -38,6 +38,7 @@
 #include "mail/attr.h"
 #include "mail/mail_connect.h"
 #include "mail/mail_queue.h"
+#include "mail/showq_proto.h"
 #include "postqueue.h"
 #include "util/msg.h"
 #include "util/stringops.h"
@@ -294,7 +295,7 @@ postqueue_show(int mode)
     int status;
 
     fp = postqueue_showq_open();
-    if (attr_expect_protocol(fp, POSTQUEUE_SHOWQ_PROTOCOL) < 0)
+    if (attr_expect_protocol(fp, SHOWQ_PROTOCOL) < 0)
         msg_fatal_status(EX_UNAVAILABLE, "%s: %s", vstream_path(fp), attr_error_reason());
     postqueue_msg_init(&msg);
     while (postqueue_read_msg(fp, &msg)) {
