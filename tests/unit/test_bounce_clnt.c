@@ -32,24 +32,22 @@
 #include "util/vstring.h"
 #include "util_test_helpers.h"
 
-static char orig_cwd[512];
-
 enum fake_mode { FAKE_SENT, FAKE_NONE, FAKE_LATER, FAKE_PROTO, FAKE_BADID, FAKE_HANGUP };
 
 static int
 clnt_setup(void **state)
 {
-    if (test_dir_setup(state) < 0 || chdir(test_dir) < 0)
+    static const char *const dirs[] = {"private", NULL};
+
+    if (test_queue_enter(state, dirs) < 0)
         return -1;
-    return mkdir("private", 0700);
+    return 0;
 }
 
 static int
 clnt_teardown(void **state)
 {
-    if (chdir(orig_cwd) < 0)
-        return -1;
-    return test_dir_teardown(state);
+    return test_queue_leave(state);
 }
 
 /* Serves one connection as MODE says; exits 0 when the request was right. */
@@ -197,7 +195,7 @@ main(void)
 
     msg_init("test_bounce_clnt", MSG_STDERR);
     signal(SIGPIPE, SIG_IGN);
-    if (getcwd(orig_cwd, sizeof(orig_cwd)) == NULL)
+    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,6 @@
 #include "util/mymalloc.h"
 #include "util_test_helpers.h"
 
-static char orig_cwd[512];
 static struct vstring *text;
 static char *queue_id;
 
@@ -94,7 +93,7 @@ compose_teardown(void **state)
 {
     vstring_free(text);
     myfree(queue_id);
-    if (chdir(orig_cwd) < 0)
+    if (chdir(test_start_dir) < 0)
         return -1;
     return test_dir_teardown(state);
 }
@@ -340,7 +339,7 @@ main(void)
     msg_init("test_bounce_compose", MSG_STDERR);
     setenv("TZ", "UTC", 1);
     tzset();
-    if (getcwd(orig_cwd, sizeof(orig_cwd)) == NULL)
+    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

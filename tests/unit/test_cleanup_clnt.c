@@ -35,8 +35,6 @@
 #include "util/vstring.h"
 #include "util_test_helpers.h"
 
-static char orig_cwd[512];
-
 enum fake_mode { FAKE_OK, FAKE_REFUSE, FAKE_EARLY, FAKE_HANGUP, FAKE_PROTO };
 
 #define LONG_LINE (QFILE_PIECE_MAX + 100)
@@ -44,17 +42,17 @@ enum fake_mode { FAKE_OK, FAKE_REFUSE, FAKE_EARLY, FAKE_HANGUP, FAKE_PROTO };
 static int
 clnt_setup(void **state)
 {
-    if (test_dir_setup(state) < 0 || chdir(test_dir) < 0)
+    static const char *const dirs[] = {"private", "public", NULL};
+
+    if (test_queue_enter(state, dirs) < 0)
         return -1;
-    return mkdir("private", 0700) < 0 ? -1 : mkdir("public", 0700);
+    return 0;
 }
 
 static int
 clnt_teardown(void **state)
 {
-    if (chdir(orig_cwd) < 0)
-        return -1;
-    return test_dir_teardown(state);
+    return test_queue_leave(state);
 }
 
 /* Reads the stream the test client sends; 1 when it is exactly as expected. */
@@ -243,7 +241,7 @@ main(void)
 
     msg_init("test_cleanup_clnt", MSG_STDERR);
     signal(SIGPIPE, SIG_IGN);
-    if (getcwd(orig_cwd, sizeof(orig_cwd)) == NULL)
+    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

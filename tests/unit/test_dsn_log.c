@@ -31,18 +31,13 @@
 #include "stderr_capture.h"
 #include "util_test_helpers.h"
 
-static char orig_cwd[512];
-
 static int
 log_setup(void **state)
 {
-    static const char *const dirs[] = {"bounce", "defer", "trace", "active"};
+    static const char *const dirs[] = {"bounce", "defer", "trace", "active", NULL};
 
-    if (test_dir_setup(state) < 0 || chdir(test_dir) < 0)
+    if (test_queue_enter(state, dirs) < 0)
         return -1;
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-        if (mkdir(dirs[i], 0700) < 0)
-            return -1;
     mail_queue_set_hash("deferred, defer", 1);
     return 0;
 }
@@ -50,9 +45,7 @@ log_setup(void **state)
 static int
 log_teardown(void **state)
 {
-    if (chdir(orig_cwd) < 0)
-        return -1;
-    return test_dir_teardown(state);
+    return test_queue_leave(state);
 }
 
 static struct dsn_log_entry
@@ -253,7 +246,7 @@ main(void)
     };
 
     msg_init("test_dsn_log", MSG_STDERR);
-    if (getcwd(orig_cwd, sizeof(orig_cwd)) == NULL)
+    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,13 +32,14 @@
 #include "stderr_capture.h"
 #include "util_test_helpers.h"
 
-static char orig_cwd[512];
 static char queue_id[64];
 
 static int
 copy_setup(void **state)
 {
-    if (test_dir_setup(state) < 0 || chdir(test_dir) < 0 || mkdir("active", 0700) < 0)
+    static const char *const dirs[] = {"active", NULL};
+
+    if (test_queue_enter(state, dirs) < 0)
         return -1;
     return 0;
 }
@@ -46,9 +47,7 @@ copy_setup(void **state)
 static int
 copy_teardown(void **state)
 {
-    if (chdir(orig_cwd) < 0)
-        return -1;
-    return test_dir_teardown(state);
+    return test_queue_leave(state);
 }
 
 /* Writes a queue file: LINES (NULL-terminated); "\1" starts a 2-byte piece "Fr". */
@@ -216,7 +215,7 @@ main(void)
     };
 
     msg_init("test_local_copy", 1);
-    if (getcwd(orig_cwd, sizeof(orig_cwd)) == NULL)
+    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

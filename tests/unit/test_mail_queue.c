@@ -32,18 +32,13 @@
 #include "util/vstring.h"
 #include "util_test_helpers.h"
 
-static char orig_cwd[512];
-
 static int
 queue_setup(void **state)
 {
-    static const char *const dirs[] = {"incoming", "active", "deferred", "corrupt"};
+    static const char *const dirs[] = {"incoming", "active", "deferred", "corrupt", NULL};
 
-    if (test_dir_setup(state) < 0 || chdir(test_dir) < 0)
+    if (test_queue_enter(state, dirs) < 0)
         return -1;
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-        if (mkdir(dirs[i], 0700) < 0)
-            return -1;
     mail_queue_set_hash("deferred, defer", 1);
     return 0;
 }
@@ -51,9 +46,7 @@ queue_setup(void **state)
 static int
 queue_teardown(void **state)
 {
-    if (chdir(orig_cwd) < 0)
-        return -1;
-    return test_dir_teardown(state);
+    return test_queue_leave(state);
 }
 
 static void
@@ -427,7 +420,7 @@ main(void)
     };
 
     msg_init("test_mail_queue", MSG_STDERR);
-    if (getcwd(orig_cwd, sizeof(orig_cwd)) == NULL)
+    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,6 @@
 #include "util/vstring.h"
 #include "util_test_helpers.h"
 
-static char orig_cwd[512];
 static char sample_id[QUEUE_ID_MAX + 1];
 
 #define LONG_LINE_LEN 150000 /* three pieces of QFILE_PIECE_MAX or less */
@@ -44,14 +43,11 @@ static char sample_id[QUEUE_ID_MAX + 1];
 static int
 queue_setup(void **state)
 {
-    static const char *const dirs[] = {"incoming", "active",  "deferred",
-                                       "hold",     "corrupt", "maildrop"};
+    static const char *const dirs[] = {"incoming", "active",   "deferred", "hold",
+                                       "corrupt",  "maildrop", NULL};
 
-    if (test_dir_setup(state) < 0 || chdir(test_dir) < 0)
+    if (test_queue_enter(state, dirs) < 0)
         return -1;
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-        if (mkdir(dirs[i], 0700) < 0)
-            return -1;
     mail_queue_commit_hook = NULL;
     return 0;
 }
@@ -59,9 +55,7 @@ queue_setup(void **state)
 static int
 queue_teardown(void **state)
 {
-    if (chdir(orig_cwd) < 0)
-        return -1;
-    return test_dir_teardown(state);
+    return test_queue_leave(state);
 }
 
 static char *
@@ -643,7 +637,7 @@ test_corpus(void **state)
     int files = 0;
 
     (void)state;
-    vstring_sprintf(path, "%s/tests/data/queue/MANIFEST", orig_cwd);
+    vstring_sprintf(path, "%s/tests/data/queue/MANIFEST", test_start_dir);
     if ((fp = fopen(vstring_str(path), "r")) == NULL)
         fail_msg("open %s: %s", vstring_str(path), strerror(errno));
     while (fgets(line, sizeof(line), fp)) {
@@ -654,7 +648,7 @@ test_corpus(void **state)
         want = strchr(line, '\t');
         assert_non_null(want);
         *want++ = 0;
-        vstring_sprintf(path, "%s/tests/data/queue/%s", orig_cwd, name);
+        vstring_sprintf(path, "%s/tests/data/queue/%s", test_start_dir, name);
         if (strcmp(want, "-") == 0) {
             if (validate_path(vstring_str(path), why) != QFILE_OK)
                 fail_msg("%s refused: %s", name, vstring_str(why));
@@ -682,7 +676,7 @@ test_corpus_good_file_reads(void **state)
     int type;
 
     (void)state;
-    vstring_sprintf(path, "%s/tests/data/queue/good-full.qf", orig_cwd);
+    vstring_sprintf(path, "%s/tests/data/queue/good-full.qf", test_start_dir);
     assert_int_equal(qfile_open_path(vstring_str(path), QFILE_OPEN_READ, &qf, why), QFILE_OK);
     while ((type = read_rec(qf, &rec)) > 0) {
         if (type == REC_TYPE_RCPT) {
@@ -862,7 +856,7 @@ main(void)
     };
 
     msg_init("test_qfile", MSG_STDERR);
-    if (getcwd(orig_cwd, sizeof(orig_cwd)) == NULL)
+    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

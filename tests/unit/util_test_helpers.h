@@ -76,6 +76,34 @@ test_why_teardown(void **state)
     return test_dir_teardown(state);
 }
 
+/*
+ * For tests that work inside a queue directory: test_queue_enter(state,
+ * dirs) makes the temporary directory, enters it and makes each directory
+ * of DIRS (NULL-terminated, mode 0700); test_queue_leave(state) goes back
+ * to test_start_dir (where the program started: main() records it with
+ * getcwd before the tests run) and removes the temporary directory.
+ */
+static char test_start_dir[512] __attribute__((unused));
+
+static inline int
+test_queue_enter(void **state, const char *const *dirs)
+{
+    if (test_dir_setup(state) < 0 || chdir(test_dir) < 0)
+        return -1;
+    for (; *dirs != NULL; dirs++)
+        if (mkdir(*dirs, 0700) < 0)
+            return -1;
+    return 0;
+}
+
+static inline int
+test_queue_leave(void **state)
+{
+    if (chdir(test_start_dir) < 0)
+        return -1;
+    return test_dir_teardown(state);
+}
+
 /* test_dir "/" name, in one of a few rotating static buffers. */
 static inline const char *
 test_path(const char *name)
