@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/config_dir_check.h"
 #include "config/mail_conf.h"
 #include "config/mail_params.h"
 #include "mail/domain_list.h"
@@ -69,36 +70,6 @@ postdrop_sanitize_env(void)
         msg_verbose = 1;
     myfree(tz);
     return config;
-}
-
-/* Is DIR listed in the default main.cf's parameter NAME? */
-static int
-postdrop_dir_listed(const char *name, const char *dir)
-{
-    const char *value = mail_conf_get(name);
-    struct argv *list = argv_split(value ? value : "", ", \t\r\n");
-    int found = 0;
-
-    for (size_t i = 0; i < list->argc && !found; i++)
-        found = strcmp(list->argv[i], dir) == 0;
-    argv_free(list);
-    return found;
-}
-
-/* A non-default configuration directory: root, or authorized by the default main.cf. */
-static void
-postdrop_check_config_dir(const char *dir)
-{
-    if (dir == NULL || strcmp(dir, DEF_CONFIG_DIR) == 0 || getuid() == 0)
-        return;
-    mail_conf_load(DEF_CONFIG_DIR);
-    if (postdrop_dir_listed("alternate_config_directories", dir) ||
-        postdrop_dir_listed("multi_instance_directories", dir))
-        return;
-    msg_error("unauthorized configuration directory name: %s", dir);
-    msg_fatal("specify \"alternate_config_directories = %s\" or \"multi_instance_directories = "
-              "%s\" in %s/main.cf",
-              dir, dir, DEF_CONFIG_DIR);
 }
 
 /* authorized_submit_users: may this user submit mail at all? */
@@ -161,7 +132,7 @@ main(int argc, char **argv)
     }
     if (optind < argc)
         msg_fatal("usage: %s [-c config_dir] [-rv]", "postdrop");
-    postdrop_check_config_dir(config_dir);
+    config_dir_check(config_dir, 1);
     if (config_dir && setenv("MAIL_CONFIG", config_dir, 1) < 0)
         msg_fatal("setenv: %m");
     mail_conf_read(config_dir);
