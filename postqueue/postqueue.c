@@ -7,11 +7,14 @@
  * (postqueue_show.c, through the showq service). -f asks qmgr to try
  * every deferred message now: the wake-up bytes "FDA" (forget dead
  * destinations, scan deferred, take all; docs/ipc.md) to
- * public/$queue_service_name, and "W" to pickup. -i and -s need the
- * flush service (public/$flush_service_name); the arguments are checked
- * first (a queue id; a host name or address literal listed in
- * fast_flush_domains), and without a flush service the request fails
- * with Postfix's "mail system is down" message.
+ * public/$queue_service_name, and "W" to pickup. -i and -s ask the fast
+ * flush service (flush(8), public/$flush_service_name, through
+ * lib/mail/flush_clnt) to make one deferred message, or every deferred
+ * message listed for a site, due now. The argument is checked first (a
+ * queue id; a host name or address literal); a site must match
+ * fast_flush_domains ("Flush service is not configured for destination
+ * ..."), and without a flush service the request fails with Postfix's
+ * "Cannot flush mail queue - mail system is down".
  *
  * Installed set-gid setgid_group (conf/postfix-files). So, as in Postfix:
  * a configuration directory other than the default (-c, MAIL_CONFIG) is
@@ -32,7 +35,7 @@
 
 #include "config/mail_conf.h"
 #include "config/mail_params.h"
-#include "mail/domain_list.h"
+#include "mail/flush_clnt.h"
 #include "mail/maps.h"
 #include "mail/mail_connect.h"
 #include "mail/mail_queue.h"
@@ -141,49 +144,56 @@ postqueue_flush(void)
     (void)mail_trigger(MAIL_CLASS_PUBLIC, "pickup", "W", 1);
 }
 
-/* -i and -s: the flush service. */
-static void
-postqueue_flush_service(void)
-{
-    const char *service = mail_conf_get("flush_service_name");
-    struct vstream *fp;
-
-    if ((fp = mail_connect(NULL, MAIL_CLASS_PUBLIC, service, 10, NULL)) == NULL) {
-        msg_warn("connect to %s/%s: %m", MAIL_CLASS_PUBLIC, service);
-        msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - mail system is down");
-    }
-    vstream_close(fp);
-    msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - the %s service is not supported",
-                     service);
-}
-
+/*
+ * -i and -s: the fast flush service (lib/mail/flush_clnt.h), with
+ * Postfix's messages for each reply; every one of them exits 69.
+ */
 static void
 postqueue_flush_id(const char *id)
 {
+    int status;
+
     if (!queue_id_ok(id))
         msg_fatal_status(EX_UNAVAILABLE, "Cannot flush queue ID - invalid name: \"%.100s%s\"", id,
                          strlen(id) > 100 ? "..." : "");
-    postqueue_flush_service();
+    if (msg_verbose)
+        msg_info("%s: requesting delivery for queue_id %s", __func__, id);
+    switch (status = flush_send_file(id)) {
+    case FLUSH_STAT_OK:
+        return;
+    case FLUSH_STAT_BAD:
+        msg_fatal_status(EX_UNAVAILABLE, "Invalid request: \"%s\"", id);
+    case FLUSH_STAT_FAIL:
+        msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - mail system is down");
+    default:
+        msg_fatal_status(EX_UNAVAILABLE, "Unexpected flush server reply status %d", status);
+    }
 }
 
 static void
 postqueue_flush_site(const char *site)
 {
-    struct domain_list *list;
-    int match;
+    int status;
 
     if (!valid_hostname(site, 0) && !valid_mailhost_literal(site))
         msg_fatal_status(EX_UNAVAILABLE,
                          "Cannot flush mail queue - invalid destination: \"%.100s%s\"", site,
                          strlen(site) > 100 ? "..." : "");
-    list = domain_list_create("fast_flush_domains", mail_conf_get("fast_flush_domains"),
-                              DOMAIN_LIST_SUBDOMAINS | DOMAIN_LIST_PARENT);
-    match = domain_list_match(list, site);
-    domain_list_free(list);
-    if (match <= 0)
+    if (msg_verbose)
+        msg_info("%s: requesting delivery for site %s", __func__, site);
+    switch (status = flush_send_site(site)) {
+    case FLUSH_STAT_OK:
+        return;
+    case FLUSH_STAT_BAD:
+        msg_fatal_status(EX_UNAVAILABLE, "Invalid request: \"%s\"", site);
+    case FLUSH_STAT_FAIL:
+        msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - mail system is down");
+    case FLUSH_STAT_DENY:
         msg_fatal_status(EX_UNAVAILABLE, "Flush service is not configured for destination \"%s\"",
                          site);
-    postqueue_flush_service();
+    default:
+        msg_fatal_status(EX_UNAVAILABLE, "Unknown flush server reply status %d", status);
+    }
 }
 
 /* Options; returns the mode and its argument. */
