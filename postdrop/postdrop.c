@@ -38,9 +38,9 @@
 #include "config/config_dir_check.h"
 #include "config/mail_conf.h"
 #include "config/mail_params.h"
-#include "mail/domain_list.h"
 #include "mail/mail_connect.h"
 #include "mail/mail_queue.h"
+#include "mail/user_list.h"
 #include "postdrop.h"
 #include "util/argv.h"
 #include "util/iostuff.h"
@@ -76,19 +76,15 @@ postdrop_sanitize_env(void)
 static void
 postdrop_check_user(uid_t uid)
 {
-    struct passwd *pw = getpwuid(uid);
-    const char *name = pw ? pw->pw_name : "unknown";
-    struct domain_list *list;
-    int match;
+    struct vstring *name = vstring_alloc(32);
+    int match = user_list_match("authorized_submit_users", uid, name);
 
-    list =
-        domain_list_create("authorized_submit_users", mail_conf_get("authorized_submit_users"), 0);
-    match = domain_list_match(list, name);
-    domain_list_free(list);
     if (match < 0)
-        msg_fatal("authorized_submit_users: table lookup error for user %s(%ld)", name, (long)uid);
+        msg_fatal("authorized_submit_users: table lookup error for user %s(%ld)", vstring_str(name),
+                  (long)uid);
     if (match == 0)
-        msg_fatal("User %s(%ld) is not allowed to submit mail", name, (long)uid);
+        msg_fatal("User %s(%ld) is not allowed to submit mail", vstring_str(name), (long)uid);
+    vstring_free(name);
 }
 
 static void

@@ -19,11 +19,12 @@
  * Installed set-gid setgid_group (conf/postfix-files). So, as in Postfix:
  * a configuration directory other than the default (-c, MAIL_CONFIG) is
  * accepted from anyone but root only when the default main.cf lists it in
- * alternate_config_directories; -v is for root only;
+ * alternate_config_directories or multi_instance_directories
+ * (lib/config/config_dir_check); -v is for root only;
  * authorized_mailq_users and authorized_flush_users say who may list
- * and flush (root always may; user names, "!name" and "type:table"
- * patterns looked up by user name; static:anyone, the default, admits
- * everyone).
+ * and flush (root always may; otherwise lib/mail/user_list: user names,
+ * "!name" and "type:table" patterns looked up by user name;
+ * static:anyone, the default, admits everyone).
  *
  * Every fatal error exits with status 69 (EX_UNAVAILABLE), with Postfix's
  * wording, e.g. "usage: postqueue -f | ...".
@@ -33,13 +34,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/config_dir_check.h"
 #include "config/mail_conf.h"
 #include "config/mail_params.h"
 #include "mail/flush_clnt.h"
-#include "mail/maps.h"
 #include "mail/mail_connect.h"
 #include "mail/mail_queue.h"
 #include "mail/queue_id.h"
+#include "mail/user_list.h"
 #include "mail/valid_hostname.h"
 #include "postqueue.h"
 #include "util/argv.h"
@@ -58,72 +60,19 @@ postqueue_usage(void)
     msg_fatal_status(EX_UNAVAILABLE, POSTQUEUE_USAGE);
 }
 
-/* Is a non-default configuration directory allowed for this caller? */
-static void
-postqueue_check_config_dir(void)
-{
-    const char *dir = getenv("MAIL_CONFIG");
-    struct argv *allowed;
-    int ok = 0;
-
-    if (dir == NULL || strcmp(dir, DEF_CONFIG_DIR) == 0 || getuid() == 0)
-        return;
-    mail_conf_load(DEF_CONFIG_DIR);
-    allowed = argv_split(mail_conf_get("alternate_config_directories"), ", \t\r\n");
-    for (size_t i = 0; i < allowed->argc && !ok; i++)
-        ok = strcmp(allowed->argv[i], dir) == 0;
-    argv_free(allowed);
-    if (!ok)
-        msg_fatal_status(EX_UNAVAILABLE, "unauthorized configuration directory name: %s", dir);
-}
-
-/* Does one pattern of a user list match NAME? 1, 0, or -1 (lookup error). */
-static int
-postqueue_user_match(const char *param, const char *pattern, const char *name)
-{
-    struct maps *maps;
-    int found;
-
-    if (strchr(pattern, ':') == NULL)
-        return strcmp(pattern, name) == 0;
-    maps = maps_create(param, pattern, 0);
-    found = maps_find(maps, name, 0) != NULL ? 1 : maps->error ? -1 : 0;
-    maps_free(maps);
-    return found;
-}
-
-/*
- * Does the user list in PARAM admit the caller? Patterns in order, the
- * first match decides: a user name, "!pattern" (a match refuses), or
- * "type:table" looked up by user name (static:anyone admits everyone).
- */
+/* Does the user list in PARAM admit the caller? Root always may. */
 static int
 postqueue_user_ok(const char *param)
 {
-    struct passwd *pw;
-    struct argv *list;
-    const char *pattern;
-    int verdict = 0;
-    int negate;
+    struct vstring *name = vstring_alloc(32);
     int match;
 
     if (getuid() == 0)
         return 1;
-    if ((pw = getpwuid(getuid())) == NULL)
-        return 0;
-    list = argv_split(mail_conf_get(param), ", \t\r\n");
-    for (size_t i = 0; i < list->argc; i++) {
-        pattern = list->argv[i];
-        negate = *pattern == '!';
-        if ((match = postqueue_user_match(param, pattern + negate, pw->pw_name)) < 0)
-            msg_fatal_status(EX_UNAVAILABLE, "%s: table lookup problem", param);
-        if (match) {
-            verdict = !negate;
-            break;
-        }
-    }
-    argv_free(list);
-    return verdict;
+    if ((match = user_list_match(param, getuid(), name)) < 0)
+        msg_fatal_status(EX_UNAVAILABLE, "%s: table lookup problem", param);
+    vstring_free(name);
+    return match;
 }
 
 static void
@@ -141,7 +90,7 @@ postqueue_flush(void)
 {
     if (mail_trigger(MAIL_CLASS_PUBLIC, mail_conf_get("queue_service_name"), "FDA", 3) < 0)
         msg_fatal_status(EX_UNAVAILABLE, "Cannot flush mail queue - mail system is down");
-    (void)mail_trigger(MAIL_CLASS_PUBLIC, "pickup", "W", 1);
+    (void)mail_trigger(MAIL_CLASS_PUBLIC, mail_conf_get("pickup_service_name"), "W", 1);
 }
 
 /*
@@ -250,7 +199,7 @@ postqueue_configure(void)
 {
     const char *queue_directory;
 
-    postqueue_check_config_dir();
+    config_dir_check(getenv("MAIL_CONFIG"), EX_UNAVAILABLE);
     mail_conf_read(NULL);
     queue_directory = mail_conf_get("queue_directory");
     if (chdir(queue_directory) < 0)
