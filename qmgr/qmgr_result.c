@@ -19,8 +19,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/mail_conf.h"
 #include "mail/deliver_request.h"
 #include "mail/dsn_log.h"
+#include "mail/flush_clnt.h"
 #include "mail/mail_queue.h"
 #include "qmgr.h"
 #include "util/msg.h"
@@ -50,6 +52,29 @@ qmgr_message_append(struct qmgr_message *msg, const char *queue, const struct ds
     return 0;
 }
 
+/*
+ * Tells the fast flush service that MSG waits for the domain of RCPT, as
+ * Postfix's deferral path does (flush_add checks fast_flush_domains
+ * first, so an ineligible domain costs no connection). Called without the
+ * queue file lock: flush_add talks to another process.
+ */
+static void
+qmgr_message_flush_add(const struct qmgr_message *msg, const struct qmgr_rcpt *rcpt)
+{
+    const char *domain = strrchr(rcpt->address, '@');
+
+    if (domain == NULL || *++domain == 0)
+        return;
+    switch (flush_add(domain, msg->queue_id)) {
+    case FLUSH_STAT_OK:
+    case FLUSH_STAT_DENY:
+        break;
+    default:
+        msg_warn("%s: %s service failure", msg->queue_id, mail_conf_get("flush_service_name"));
+        break;
+    }
+}
+
 void
 qmgr_message_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, int status,
                     const char *dsn_status, const char *dsn_action, const char *reason,
@@ -68,6 +93,7 @@ qmgr_message_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, int 
         .time = time(NULL),
     };
     struct vstring *why;
+    int deferred = 0;
 
     if (qmgr_message_lock(msg) < 0)
         return;
@@ -78,6 +104,7 @@ qmgr_message_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, int 
     } else if (status == DEL_RCPT_DEFER) {
         qmgr_message_append(msg, MAIL_QUEUE_DEFER, &e);
         qmgr_message_add_deferral(msg, rcpt, dsn_status, reason);
+        deferred = 1;
         if (msg->trace_flags & 1)
             qmgr_message_append(msg, MAIL_QUEUE_TRACE, &e);
     } else {
@@ -92,6 +119,8 @@ qmgr_message_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, int 
     }
     qmgr_message_unlock(msg);
     vstring_free(why);
+    if (deferred)
+        qmgr_message_flush_add(msg, rcpt);
 }
 
 void

@@ -37,6 +37,7 @@ QMGR_CF = """\
 qmgr      unix  n       -       n       300     1       qmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
 discard   unix  -       -       n       -       -       discard
+retry     unix  -       -       n       -       -       error
 """
 LATER = 3600  # seconds ahead: the next attempt of every test message
 POSTFIX_POSTQUEUE = "/usr/sbin/postqueue"
@@ -121,7 +122,8 @@ class FakeQmgr:
 
 class FlushInstance:
     def __init__(self, qmgr=False, chroot="n", main_cf=None):
-        for name in ["flush", "postqueue"] + (["qmgr", "trivial-rewrite", "discard"] if qmgr else []):
+        for name in ["flush", "postqueue"] + (["qmgr", "trivial-rewrite", "discard", "error"]
+                                              if qmgr else []):
             if not os.access(os.path.join(BIN, name), os.X_OK):
                 pytest.skip(f"{name} is not built")
         if not os.access(os.path.join(TEST_BIN, "tern-test-flush"), os.X_OK):
@@ -134,10 +136,11 @@ class FlushInstance:
             os.chown(path, self.owner.pw_uid, -1)
         transport = os.path.join(self.inst.base, "transport")
         with open(transport, "w") as f:
-            f.write("example.com discard:\nexample.net discard:\nother.org discard:\n")
+            f.write("example.com discard:\nexample.net discard:\nother.org discard:\n"
+                    "slow.example.com retry:busy\nslow.other.org retry:busy\n")
         settings = {
             "myhostname": "tern.test", "mydomain": "tern.test", "command_directory": BIN,
-            "relay_domains": "example.com, example.net",
+            "relay_domains": "example.com, example.net, slow.example.com",
             "transport_maps": f"texthash:{transport}", "default_transport": "discard",
             "relay_transport": "discard", "local_transport": "discard",
             "minimal_backoff_time": "100s", "maximal_backoff_time": "400s",
@@ -596,3 +599,18 @@ def test_postqueue_and_logs_match_postfix_with_a_running_flush(make_flush):
         assert all(tern.due(qid) for qid in tern_ids.values())
     finally:
         oracle.stop()
+
+
+def test_qmgr_records_deferred_mail_of_flush_domains(make_flush):
+    f = make_flush(qmgr=True)
+    a = f.deferred("u@slow.example.com", queue="incoming")
+    b = f.deferred("v@slow.other.org", queue="incoming")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(f.inst.path("public", "qmgr"))
+        s.sendall(b"I")  # what cleanup sends after a commit
+    for qid in (a, b):
+        f.wait_log(rf"postfix/error\[\d+\]: {qid}: .*status=deferred \(busy\)")
+    assert wait_for(lambda: f.flush_log("slow_example_com") == f"{a}\n"), \
+        f.flush_log("slow_example_com")
+    assert f.flush_log("slow_other_org") is None  # not in fast_flush_domains
+    assert "service failure" not in f.log()
