@@ -224,6 +224,30 @@ bounce_open_original(const struct bounce_msg *msg, time_t *arrival)
     return qf;
 }
 
+/*
+ * True when SENDER is double_bounce_sender: as configured, or as cleanup
+ * qualified it (double-bounce@$myhostname or @$myorigin). A notice that
+ * comes back must be recognized in its qualified form, else a bounced
+ * postmaster notice makes another one, forever.
+ */
+static int
+bounce_is_double_bounce(const char *sender)
+{
+    const char *dbl = mail_conf_get("double_bounce_sender");
+    const char *domains[2] = {mail_conf_get("myhostname"), mail_conf_get("myorigin")};
+    size_t len = strlen(dbl);
+    int i;
+
+    if (strcasecmp(sender, dbl) == 0)
+        return 1;
+    if (len == 0 || strchr(dbl, '@') || strncasecmp(sender, dbl, len) != 0 || sender[len] != '@')
+        return 0;
+    for (i = 0; i < 2; i++)
+        if (domains[i] && strcasecmp(sender + len + 1, domains[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* The non-delivery notices. */
 static int
 bounce_failure(struct bounce_notice *n, const struct bounce_log *all, struct vstring *id_out)
@@ -233,8 +257,8 @@ bounce_failure(struct bounce_notice *n, const struct bounce_log *all, struct vst
     struct bounce_log wanted;
     int ret = 0;
 
-    if (strcasecmp(n->sender, dbl) == 0) { /* never a triple bounce */
-        msg_info("%s: undeliverable postmaster notification discarded", n->queue_id);
+    if (bounce_is_double_bounce(n->sender)) { /* never a triple bounce */
+        msg_warn("%s: undeliverable postmaster notification discarded", n->queue_id);
         vstring_free(copy_id);
         return 0;
     }
@@ -273,7 +297,7 @@ bounce_delay(struct bounce_notice *n, const struct bounce_log *all, struct vstri
 
     bounce_log_select(all, REC_NOTIFY_DELAY, &wanted);
     n->headers_only = 1;
-    if (*n->sender && strcasecmp(n->sender, dbl) != 0 && wanted.count > 0)
+    if (*n->sender && !bounce_is_double_bounce(n->sender) && wanted.count > 0)
         ret = bounce_send_one(n, &wanted, n->sender, "", "sender delay", id_out);
     if (ret == 0 && bounce_class("delay")) {
         n->postmaster = 1;
@@ -301,7 +325,7 @@ bounce_trace(struct bounce_notice *n, const struct bounce_log *all, struct vstri
     if (*n->sender == 0)
         msg_info("%s: not sending trace/success notification for single-bounce message",
                  n->queue_id);
-    else if (strcasecmp(n->sender, mail_conf_get("double_bounce_sender")) == 0)
+    else if (bounce_is_double_bounce(n->sender))
         msg_info("%s: not sending trace/success notification for double-bounce message",
                  n->queue_id);
     else if (rcpts->count > 0)

@@ -14,7 +14,11 @@
  * are fatal with Postfix's words ("usage: sendmail [options]",
  * "unsupported: -bz", "-B option needs 8BITMIME or 7BIT", "-qS is not
  * implemented"); a bad -N, -R or -V value is a warning and the option is
- * ignored ("bad -N option value -- ignored"), as in Postfix. Options that
+ * ignored ("bad -N option value -- ignored", "too long -V option value
+ * -- ignored"), as in Postfix. A mode that takes no recipients (-bp, -q,
+ * -qRsite, -qIid, -bi/-I, -bs, -bd/-bl) given some is fatal ("display
+ * queue mode requires no recipient"); -qR and -qI without a value say
+ * "specify: -qRsitename" / "specify: -qIqueueid". Options that
  * Postfix accepts and ignores (-Am, -Ac, -G, -h N, -L label, -m, -n,
  * -O opt=val, -o7, -o8, -oXXX, -U, -qINTERVAL, -bh, -bH) are accepted
  * silently. -C and -c set MAIL_CONFIG for this process and postdrop
@@ -144,7 +148,7 @@ sendmail_queue_run(struct sendmail_args *args, const char *value, char *next)
             used = 1;
         }
         if (*args->site == 0)
-            msg_fatal("-q%c requires a %s", value[0], value[0] == 'R' ? "site name" : "queue ID");
+            msg_fatal("specify: -q%c%s", value[0], value[0] == 'R' ? "sitename" : "queueid");
         args->mode = value[0] == 'R' ? SM_MODE_FLUSH_SITE : SM_MODE_FLUSH_ID;
         return used;
     }
@@ -219,6 +223,8 @@ sendmail_option(struct sendmail_args *args, int c, const char *value, char *next
     case 'V':
         if (sendmail_envid_ok(value))
             args->envid = value;
+        else if (strlen(value) > SM_ENVID_MAX)
+            msg_warn("too long -V option value -- ignored");
         else
             msg_warn("bad syntax in -V option value -- ignored");
         break;
@@ -247,6 +253,27 @@ sendmail_option(struct sendmail_args *args, int c, const char *value, char *next
     return 0;
 }
 
+/* Modes that take no recipients say so, as Postfix does (EX_TEMPFAIL). */
+static void
+sendmail_no_recipients(const struct sendmail_args *args)
+{
+    static const struct {
+        int mode;
+        const char *what;
+    } modes[] = {
+        {SM_MODE_MAILQ, "display queue mode"},      {SM_MODE_FLUSHQ, "flush queue mode"},
+        {SM_MODE_FLUSH_SITE, "flush site"},         {SM_MODE_FLUSH_ID, "flush queue_id"},
+        {SM_MODE_NEWALIAS, "alias initialization mode"}, {SM_MODE_SMTP, "stand-alone mode"},
+        {SM_MODE_DAEMON, "daemon mode"},
+    };
+
+    if (args->rcpts->argc == 0)
+        return;
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (modes[i].mode == args->mode)
+            msg_fatal("%s requires no recipient", modes[i].what);
+}
+
 void
 sendmail_parse(int argc, char **argv, struct sendmail_args *args)
 {
@@ -270,6 +297,7 @@ sendmail_parse(int argc, char **argv, struct sendmail_args *args)
     }
     for (; optind < argc; optind++)
         argv_add(args->rcpts, argv[optind]);
+    sendmail_no_recipients(args);
     if (args->verbose == 1)
         args->trace_flags |= SM_TRACE_REPORT;
     else if (args->verbose > 1)

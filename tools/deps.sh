@@ -11,7 +11,7 @@ set -e
 
 BUILD_PKGS="gcc make clang libclang-rt-14-dev libdb-dev libpcre2-dev libssl-dev libsasl2-dev
 libcmocka-dev pkg-config"
-TEST_PKGS="python3 python3-pytest postfix postfix-pcre db-util bsd-mailx"
+TEST_PKGS="python3 python3-pytest postfix postfix-pcre db-util bsd-mailx pflogsumm"
 case "${1:-all}" in
 build) PKGS="$BUILD_PKGS" ;;
 *) PKGS="$BUILD_PKGS $TEST_PKGS" ;;

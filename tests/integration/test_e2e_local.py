@@ -1,0 +1,231 @@
+"""local(8) features through a whole system (sendmail, pickup, cleanup,
+qmgr, local), each run on Tern (MailInstance) and on Debian's Postfix
+(PostfixOracle) with the same main.cf and aliases, for a real test user
+made with useradd (home under /tmp, removed with userdel -r at the end):
+.forward, mailbox_command with its environment, home_mailbox=Maildir/ read
+with Python's mailbox.Maildir, aliases to |command and /file, :include:.
+Delivered messages are compared after masking queue ids and times."""
+import mailbox
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from tern_instance import MailInstance, PostfixOracle, wait_for
+
+pytestmark = pytest.mark.skipif(not PostfixOracle.available(),
+                                reason="needs root and Debian's postfix")
+
+USER = "terne2e"
+
+
+@pytest.fixture(scope="module")
+def user():
+    """A login user with its home in /tmp; removed at teardown."""
+    home_parent = tempfile.mkdtemp(prefix="tern-e2e-home-", dir="/tmp")
+    os.chmod(home_parent, 0o755)
+    home = os.path.join(home_parent, USER)
+    subprocess.run(["userdel", "-r", USER], capture_output=True)
+    subprocess.run(["useradd", "-m", "-d", home, "-s", "/bin/sh", USER], check=True,
+                   capture_output=True, timeout=30)
+    try:
+        yield pwd.getpwnam(USER)
+    finally:
+        subprocess.run(["userdel", "-r", USER], capture_output=True, timeout=30)
+        shutil.rmtree(home_parent, ignore_errors=True)
+
+
+@pytest.fixture
+def scratch():
+    """A world-writable directory for files that commands and aliases write."""
+    path = tempfile.mkdtemp(prefix="tern-e2e-scratch-", dir="/tmp")
+    os.chmod(path, 0o1777)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def clean_home(pw):
+    for name in os.listdir(pw.pw_dir):
+        if not name.startswith(".") or name in (".forward",):
+            path = os.path.join(pw.pw_dir, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+
+
+def write_as(pw, path, text, mode=0o644):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chown(path, pw.pw_uid, pw.pw_gid)
+    os.chmod(path, mode)
+
+
+def normalize(message):
+    headers = []
+    for name, value in message.items():
+        value = re.sub(r"\b[0-9A-F]{8,12}\b", "QUEUEID", value)
+        value = re.sub(r"\b\d{14}\b", "STAMP", value)
+        value = re.sub(r"\w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4} \(\w+\)", "DATE",
+                       value)
+        value = value.replace("(Postfix, ", "(MTA, ").replace("(Tern, ", "(MTA, ")
+        headers.append((name, value))
+    return headers, message.get_payload()
+
+
+def each_system(main_cf, aliases, body):
+    """Runs body(system) on a fresh Tern and a fresh Postfix; their results."""
+    results = []
+    for cls in (MailInstance, PostfixOracle):
+        system = cls(main_cf=main_cf, aliases=aliases)
+        try:
+            system.start()
+            results.append(body(system))
+        finally:
+            system.cleanup()
+    return results
+
+
+def forward_both(user):
+    """A message to USER whose .forward says "root, \\USER", on both
+    systems: (root's copy, USER's copy) normalized, per system."""
+    clean_home(user)
+    write_as(user, os.path.join(user.pw_dir, ".forward"), f"root, \\{USER}\n")
+
+    def body(system):
+        assert system.sendmail("-f", "root", USER, input=b"Subject: fwd\n\nx\n").returncode == 0
+        [to_root] = system.wait_mail("root")
+        [to_user] = system.wait_mail(USER)
+        return normalize(to_root), normalize(to_user)
+    return each_system({}, "postmaster: root\n", body)
+
+
+def test_dotforward_to_another_user_and_self(user):
+    ours, theirs = forward_both(user)
+    assert ours[1] == theirs[1]  # the copy kept by "\\user"
+    assert dict(ours[0][0])["X-Original-To"] == USER
+    assert ours[0][1] == theirs[0][1] == "x\n"
+
+
+@pytest.mark.xfail(strict=True, reason="local delivers a .forward (and :include:) expansion "
+                   "to a local user in-process (log: to=<root@tern.test>, orig_to=<terne2e>, "
+                   "delivered to mailbox); Postfix resubmits it through cleanup ('status=sent "
+                   "(forwarded as NEWID)'), so its copy has Delivered-To: root@tern.test and a "
+                   "new 'Received: by tern.test (Postfix) id NEWID' above the user's "
+                   "Delivered-To, and Tern's has neither")
+def test_forwarded_copy_headers_match_postfix(user):
+    ours, theirs = forward_both(user)
+    assert ours[0] == theirs[0]
+
+
+def test_mailbox_command_environment(user, scratch):
+    clean_home(user)
+    script = os.path.join(scratch, "mbcmd")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\nenv | sort > \"$1/env\"\nid -u >> \"$1/env\"\n"
+                "cat > \"$1/msg\"\ntouch \"$1/done\"\nexit 0\n")
+    os.chmod(script, 0o755)
+
+    def body(system):
+        out = scratch
+        assert system.sendmail("-f", "root", f"{USER}+ext",
+                               input=b"Subject: cmd\n\nx\n").returncode == 0
+        env_file = os.path.join(out, "env")
+        done = os.path.join(out, "done")
+        assert wait_for(lambda: os.path.exists(done), timeout=15), system.log()
+        os.unlink(done)
+        with open(env_file) as f:
+            lines = f.read().splitlines()
+        env = dict(line.split("=", 1) for line in lines if "=" in line)
+        for name in ("PWD", "SHLVL", "_", "OLDPWD"):
+            env.pop(name, None)
+        if env.get("MAIL_CONFIG") == system.conf_dir:
+            env["MAIL_CONFIG"] = "CONF"
+        with open(os.path.join(out, "msg")) as f:
+            first = f.readline()
+        os.unlink(env_file)
+        os.unlink(os.path.join(out, "msg"))
+        return env, lines[-1], first.split()[0]
+    ours, theirs = each_system({"recipient_delimiter": "+",
+                                "mailbox_command": f"{script} {scratch}"},
+                               "postmaster: root\n", body)
+    assert ours == theirs
+    env, uid, from_ = ours
+    assert uid == str(user.pw_uid)
+    assert env["USER"] == USER and env["HOME"] == user.pw_dir
+    assert env["EXTENSION"] == "ext" and env["RECIPIENT"] == f"{USER}+ext@tern.test"
+    assert env["SENDER"] == "root@tern.test" and from_ == "From"
+
+
+def test_home_maildir(user):
+    clean_home(user)
+
+    def body(system):
+        for n in range(2):
+            assert system.sendmail("-f", "root", USER,
+                                   input=f"Subject: md {n}\n\nbody {n}\n".encode()).returncode == 0
+        box_path = os.path.join(user.pw_dir, "Maildir")
+        assert wait_for(lambda: os.path.isdir(os.path.join(box_path, "new")) and
+                        len(os.listdir(os.path.join(box_path, "new"))) == 2, timeout=15)
+        for sub in ("new", "cur", "tmp"):
+            st = os.stat(os.path.join(box_path, sub))
+            assert (st.st_uid, st.st_mode & 0o777) == (user.pw_uid, 0o700), sub
+        assert os.listdir(os.path.join(box_path, "tmp")) == []
+        box = mailbox.Maildir(box_path, factory=None, create=False)
+        got = sorted((normalize(m) for m in box), key=repr)
+        shutil.rmtree(box_path)
+        return got
+    ours, theirs = each_system({"home_mailbox": "Maildir/"}, "postmaster: root\n", body)
+    assert ours == theirs
+    assert [dict(h)["Subject"] for h, _ in ours] == ["md 0", "md 1"]
+
+
+def test_alias_to_command_file_and_include(user, scratch):
+    clean_home(user)
+    listing = os.path.join(scratch, "list")
+    with open(listing, "w") as f:
+        f.write(f"root\n{USER}\n")
+    os.chmod(listing, 0o644)
+
+    def body(system):
+        out = tempfile.mkdtemp(dir=scratch)
+        os.chmod(out, 0o777)
+        aliases = (f"postmaster: root\npiped: \"|/bin/sh -c 'cat > {out}/piped; id -u >> "
+                   f"{out}/piped; touch {out}/piped.done'\"\nfiled: {out}/filed\n"
+                   f"included: :include:{listing}\n")
+        system.write_aliases(aliases) if hasattr(system, "write_aliases") else None
+        if not hasattr(system, "write_aliases"):
+            with open(system.aliases, "w") as f:
+                f.write(aliases)
+            system.run("postalias", system.aliases, check=True)
+        for rcpt in ("piped", "filed", "included"):
+            assert system.sendmail("-f", "root", rcpt,
+                                   input=f"Subject: to {rcpt}\n\nx\n".encode()).returncode == 0
+        [inc_root] = system.wait_mail("root")
+        [inc_user] = system.wait_mail(USER)
+        assert wait_for(lambda: os.path.exists(f"{out}/piped.done") and
+                        os.path.exists(f"{out}/filed") and
+                        open(f"{out}/filed").read().endswith("\nx\n\n"), timeout=15)
+        with open(f"{out}/filed") as f:
+            filed = f.read()
+        with open(f"{out}/piped") as f:
+            piped = f.read()
+        masks = [(r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}", "DATE"),
+                 (r"\b[0-9A-F]{8,12}\b", "QUEUEID"), (r"\b\d{14}\b", "STAMP"),
+                 (r"\w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4} \(\w+\)", "DATE"),
+                 (r"\((Postfix|Tern), ", "(MTA, ")]
+        for pattern, repl in masks:
+            filed = re.sub(pattern, repl, filed)
+            piped = re.sub(pattern, repl, piped)
+        return normalize(inc_root), normalize(inc_user), filed, piped
+    ours, theirs = each_system({}, "postmaster: root\n", body)
+    # The :include: copies differ in forwarding headers (see the xfail above).
+    assert ours[0][1] == theirs[0][1] and ours[1][1] == theirs[1][1]
+    assert dict(ours[0][0])["X-Original-To"] == "included"
+    assert ours[2] == theirs[2], (ours[2], theirs[2])
+    assert ours[3] == theirs[3], (ours[3], theirs[3])
+    assert ours[3].endswith(f"\n{pwd.getpwnam('nobody').pw_uid}\n")  # default_privs
+    assert ours[2].startswith("From root@tern.test  DATE\n")
