@@ -303,6 +303,7 @@ cleanup_pre_init(const char *service, char **args)
     cf->header_size_limit = mail_conf_get_size("header_size_limit");
     cf->line_length_limit = mail_conf_get_int("line_length_limit");
     cf->hopcount_limit = mail_conf_get_int("hopcount_limit");
+    cf->delay_warning_time = mail_conf_get_time("delay_warning_time");
     cf->virtual_alias_recursion_limit = mail_conf_get_int("virtual_alias_recursion_limit");
     cf->virtual_alias_expansion_limit = mail_conf_get_int("virtual_alias_expansion_limit");
     cf->body_checks_size_limit = mail_conf_get_size("body_checks_size_limit");

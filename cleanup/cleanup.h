@@ -64,6 +64,7 @@ struct cleanup_config {
     long header_size_limit;
     long line_length_limit;
     long hopcount_limit;
+    long delay_warning_time; /* seconds; 0: no delay warnings */
     long virtual_alias_recursion_limit;
     long virtual_alias_expansion_limit;
     long body_checks_size_limit;

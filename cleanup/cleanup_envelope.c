@@ -3,8 +3,9 @@
  * record stream.
  *
  *   cleanup_envelope_record(state, type, data, len)
- *       T (once, first of what is needed), A, S (once, before any R), I,
- *       Y, R, and M, which starts the content. The sender is rewritten
+ *       T (once, first of what is needed; followed in the queue file by
+ *       the W record when delay_warning_time is set), A, S (once, before
+ *       any R), I, Y, R, and M, which starts the content. The sender is rewritten
  *       (cleanup_addr_sender) and written; each recipient goes through
  *       cleanup_addr_recipient (rewriting, canonical, virtual alias,
  *       duplicates). Attributes are written as they come and remembered
@@ -136,6 +137,10 @@ cleanup_envelope_record(struct cleanup_state *state, int type, const char *data,
         state->seen_time = 1;
         if (state->qf)
             cleanup_put_status(state, qfile_put_time(state->qf, &state->arrival));
+        /* When qmgr is to send a delay warning (it clears the time in place). */
+        if (state->qf && cleanup_cf.delay_warning_time > 0)
+            cleanup_put_status(state, qfile_put_warn(state->qf, state->arrival.tv_sec +
+                                                                    cleanup_cf.delay_warning_time));
         return 0;
     case REC_TYPE_ATTR:
         return cleanup_envelope_attr(state, data, len);

@@ -195,9 +195,6 @@ def test_postsuper_delete_all_like_postfix(pair):
     assert outputs[0][2] == "Mail queue is empty\n"
 
 
-@pytest.mark.xfail(strict=True, reason="cleanup never writes the warn-time record "
-                   "(REC_TYPE_WARN) from delay_warning_time, so qmgr never asks bounce "
-                   "for a delay notice")
 def test_delay_warning_arrives():
     cfg = {"delay_warning_time": "1s", "minimal_backoff_time": "1s",
            "maximal_backoff_time": "1s", "queue_run_delay": "1s"}
