@@ -10,11 +10,13 @@
  *       -1 when it was not (no service, or its queue stayed full).
  *   msg_postlog_close()
  *
- * Never blocks the caller for long: the socket is non-blocking; when the
- * service's queue is full the sender waits at most MSG_POSTLOG_WAIT_MS for
- * room, and after such a timeout it does not wait again for a second
- * (records are then dropped at once), so a flood of log records cannot
- * stall a mail process. The connected socket survives chroot; a process
+ * A busy service slows the sender down but loses nothing: when the
+ * service's queue is full (the kernel holds only a few datagrams per
+ * socket) the sender waits up to MSG_POSTLOG_WAIT_MS for room, so log
+ * parsers see every record while postlogd keeps up at all. A service that
+ * stops reading cannot stall a mail process for long: after one such
+ * timeout the sender does not wait again for MSG_POSTLOG_QUIET_MS (its
+ * records are then dropped at once). The connected socket survives chroot; a process
  * in a jail that loses the connection cannot reconnect by an absolute
  * path and then drops its records. Used by msg.c only; never logs.
  */
@@ -23,8 +25,8 @@
 
 #include <stddef.h>
 
-#define MSG_POSTLOG_WAIT_MS 100
-#define MSG_POSTLOG_QUIET_MS 1000
+#define MSG_POSTLOG_WAIT_MS 2000
+#define MSG_POSTLOG_QUIET_MS 10000
 
 int msg_postlog_connect(const char *path);
 int msg_postlog_send(const char *path, const char *record, size_t len);

@@ -22,6 +22,7 @@
 
 #include "util/iostuff.h"
 #include "util/msg.h"
+#include "util/msg_postlog.h"
 #include "util_test_helpers.h"
 
 static char captured[8192];
@@ -274,8 +275,44 @@ test_full_queue_does_not_stall(void **state)
         if (test_now_ms() - before > slowest)
             slowest = test_now_ms() - before;
     }
-    assert_true(slowest < 500);
-    assert_true(test_now_ms() - start < 3000);
+    assert_true(slowest < MSG_POSTLOG_WAIT_MS + 500);
+    assert_true(test_now_ms() - start < MSG_POSTLOG_WAIT_MS + 3000);
+    close(sock);
+}
+
+/* A service that reads slowly (a loaded postlogd) gets every record. */
+static void
+test_slow_service_loses_nothing(void **state)
+{
+    enum { RECORDS = 400 };
+    char buf[512];
+    int sock;
+    int fds[2];
+    int got = 0;
+    pid_t pid;
+
+    (void)state;
+    sock = bind_service(test_path("postlog"));
+    assert_int_equal(pipe(fds), 0);
+    if ((pid = fork()) == 0) {
+        close(fds[0]);
+        for (int n = 0; n < RECORDS && poll_fd_ms(sock, POLLIN, 5000) == 0; n++) {
+            if (recv(sock, buf, sizeof(buf), 0) < 0)
+                break;
+            got++;
+            if (n % 50 == 0)
+                test_sleep_ms(300); /* far behind the sender, now and then */
+        }
+        _exit(write(fds[1], &got, sizeof(got)) == sizeof(got) ? 0 : 1);
+    }
+    close(fds[1]);
+    msg_set_postlog(test_path("postlog"), 0);
+    for (int i = 0; i < RECORDS; i++)
+        msg_info("record %d for a slow reader", i);
+    assert_int_equal(read(fds[0], &got, sizeof(got)), sizeof(got));
+    assert_int_equal(test_wait_child(pid, 10000), 0);
+    assert_int_equal(got, RECORDS);
+    close(fds[0]);
     close(sock);
 }
 
@@ -289,6 +326,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_descriptor_closed_behind_our_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_service, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fallback_failure_is_fatal, setup, teardown),
+        /* before the stall test: its timeout starts the quiet period */
+        cmocka_unit_test_setup_teardown(test_slow_service_loses_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_queue_does_not_stall, setup, teardown),
     };
 
