@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 BUILD = os.path.abspath(
@@ -148,6 +149,10 @@ class TernInstance:
         self.main_cf = {}
         self.write_main_cf(main_cf or {})
         self.postlog = self._postlog_sink()
+        self.postlog_lock = threading.Lock()
+        self.postlog_stop = threading.Event()
+        self.postlog_drainer = threading.Thread(target=self._drain_loop, daemon=True)
+        self.postlog_drainer.start()
         self.write_master_cf(master_cf)
 
     # Configuration.
@@ -271,8 +276,15 @@ class TernInstance:
             for stream in (proc.stdout, proc.stderr):
                 if stream:
                     stream.close()
-        self.postlog.close()
+        self.stop_drain()
         shutil.rmtree(self.base, ignore_errors=True)
+
+    def stop_drain(self):
+        """Ends the sink's drain thread and closes the sink."""
+        self.postlog_stop.set()
+        if self.postlog_drainer.is_alive():
+            self.postlog_drainer.join(timeout=5)
+        self.postlog.close()
 
     def __enter__(self):
         return self
@@ -305,14 +317,25 @@ class TernInstance:
         sock.setblocking(False)
         return sock
 
+    def _drain(self):
+        """Appends the records waiting at the sink to the log file."""
+        with self.postlog_lock:
+            while True:
+                try:
+                    record = self.postlog.recv(65536)
+                except (BlockingIOError, OSError):
+                    break
+                with open(self.log_file, "ab") as f:
+                    f.write(record + b"\n")
+
+    def _drain_loop(self):
+        """Keeps the sink drained, as postlogd would: the kernel queues only a
+        few datagrams, and a full queue makes every logging process wait."""
+        while not self.postlog_stop.wait(0.02):
+            self._drain()
+
     def log(self):
-        while True:
-            try:
-                record = self.postlog.recv(65536)
-            except BlockingIOError:
-                break
-            with open(self.log_file, "ab") as f:
-                f.write(record + b"\n")
+        self._drain()
         try:
             with open(self.log_file, errors="replace") as f:
                 return f.read()
@@ -439,7 +462,7 @@ class MailInstance(TernInstance):
         self.write_main_cf(settings)
         self.write_aliases(aliases)
         # The real postlogd writes maillog_file; the master opens public/postlog.
-        self.postlog.close()
+        self.stop_drain()
         os.unlink(self.path("public", "postlog"))
 
     def log(self):
