@@ -1,9 +1,19 @@
 /*
  * dot_lockfile - create and remove "path.lock" files; see dot_lockfile.h.
+ *
+ * Waiting: between counted attempts the process watches the lock's
+ * directory with inotify and tries again as soon as a name is removed
+ * there, instead of sleeping the whole pause while the holder (often
+ * another local(8) delivering to the same mailbox) let go a millisecond
+ * after our attempt. The pauses, and so the total patience of tries x
+ * delay_ms, are unchanged; only the wake-up is earlier.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,19 +62,92 @@ dot_lock_break_stale(const char *lock_path, int stale_seconds)
     return 1;
 }
 
-static void
-dot_lock_sleep(int delay_ms)
+/* The random pause between counted attempts: delay_ms/2 .. 3*delay_ms/2. */
+static long
+dot_lock_pause_ms(int delay_ms)
 {
     struct timespec ts;
-    long ms;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    ms = delay_ms > 1 ? delay_ms / 2 + (long)((unsigned long)ts.tv_nsec % (unsigned)delay_ms)
-                      : delay_ms;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
+    return delay_ms > 1 ? delay_ms / 2 + (long)((unsigned long)ts.tv_nsec % (unsigned)delay_ms)
+                        : delay_ms;
+}
+
+static void
+dot_lock_sleep(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    if (ms <= 0)
+        return;
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         continue;
+}
+
+/* A watch on the lock file's directory for its removal; -1 when none can be had. */
+static int
+dot_lock_watch(const char *lock_path)
+{
+    char *slash = strrchr(lock_path, '/');
+    char *dir = slash == NULL ? mystrdup(".")
+                : slash == lock_path ? mystrdup("/")
+                                     : mystrndup(lock_path, (size_t)(slash - lock_path));
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+    if (fd >= 0 && inotify_add_watch(fd, dir, IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR) < 0) {
+        (void)close(fd);
+        fd = -1;
+    }
+    myfree(dir);
+    return fd;
+}
+
+/*
+ * Waits for one pause (counted as one attempt by the caller) and tries
+ * again each time a name leaves the lock's directory before the pause is
+ * over: 0 when the lock became ours, 1 when the pause ran out, -1 with
+ * errno on another failure. Without inotify it simply sleeps.
+ */
+static int
+dot_lock_wait(const char *lock_path, int delay_ms)
+{
+    long long deadline = monotonic_ms() + dot_lock_pause_ms(delay_ms);
+    char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    struct stat st;
+    long long left;
+    int status = 1;
+    int fd;
+
+    if ((fd = dot_lock_watch(lock_path)) < 0) {
+        dot_lock_sleep(deadline - monotonic_ms());
+        return 1;
+    }
+    /* Gone between our failed attempt and the watch: try at once. */
+    int now = lstat(lock_path, &st) < 0 && errno == ENOENT;
+    while (now || (left = deadline - monotonic_ms()) > 0) {
+        if (!now) {
+            if (poll_fd_ms(fd, POLLIN, (int)left) < 0) {
+                if (errno != ETIMEDOUT) /* cannot happen; never spin */
+                    dot_lock_sleep(deadline - monotonic_ms());
+                continue; /* the loop condition ends the pause */
+            }
+            while (read(fd, events, sizeof(events)) > 0)
+                continue;
+        }
+        now = 0;
+        if (dot_lock_create(lock_path) == 0) {
+            status = 0;
+            break;
+        }
+        if (errno != EEXIST) {
+            status = -1;
+            break;
+        }
+    }
+    int saved_errno = errno;
+    (void)close(fd);
+    errno = saved_errno;
+    return status;
 }
 
 int
@@ -84,8 +167,9 @@ dot_lockfile(const char *path, int tries, int delay_ms, int stale_seconds, struc
             break;
         if ((broken = dot_lock_break_stale(lock_path, stale_seconds)) < 0)
             break;
-        if (broken == 0)
-            dot_lock_sleep(delay_ms);
+        if (broken == 0 && (status = dot_lock_wait(lock_path, delay_ms)) <= 0)
+            break;
+        status = -1;
     }
     saved_errno = errno;
     if (status < 0 && why)

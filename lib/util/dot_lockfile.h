@@ -6,8 +6,10 @@
  *       creates "path.lock" exclusively (O_CREAT | O_EXCL, which never
  *       follows a symbolic link) and writes the process id into it, as
  *       liblockfile does. While the lock exists, retries up to tries times,
- *       about delay_ms apart; a lock file whose last change is more than
- *       stale_seconds old is removed as abandoned (0 disables that). Returns
+ *       about delay_ms apart, and in between as soon as a name is removed
+ *       from the directory (inotify; the pauses stay as long); a lock file
+ *       whose last change is more than stale_seconds old is removed as
+ *       abandoned (0 disables that). Returns
  *       0, or -1 with errno (EEXIST: a fresh lock is still there) and why
  *       set to "unable to create lock file PATH.lock: ...".
  *   dot_unlockfile(path)
