@@ -23,10 +23,17 @@
  * GENERATION and an unusable mail_owner are fatal, with Postfix's wording
  * where Postfix has one. A process that is not root skips the jail and the
  * user change (a personal instance runs everything as its own user).
+ *
+ * Memory: a daemon serves one request after another with the same working
+ * set (a 64 KB read buffer, a queue file's records), so freed memory is
+ * kept rather than given back: without that, glibc shrinks the heap after
+ * nearly every request and grows it again for the next one, a brk pair,
+ * fresh zeroed pages and a TLB flush per message (bench/README.md).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -253,12 +260,22 @@ mail_server_drop_privileges(void)
     chroot_uid(jail, owner);
 }
 
+/* Keeps freed heap memory for the next request (see the header comment). */
+static void
+mail_server_keep_memory(void)
+{
+    (void)mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+    (void)mallopt(M_TOP_PAD, 256 * 1024);
+    (void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+}
+
 void
 mail_server_start(int argc, char **argv, const struct mail_server *server, const char *types)
 {
     struct argv *overrides = argv_alloc(4);
 
     sane_stdio();
+    mail_server_keep_memory();
     msg_init(argc > 0 ? argv[0] : "mail_server", MSG_STDERR | MSG_SYSLOG);
     mail_server_state.server = server;
     mail_server_options(argc, argv, overrides);
