@@ -16,7 +16,9 @@
  * queue_run_delay seconds. Unknown bytes are ignored.
  *
  * Limits: at most qmgr_message_active_limit messages are in memory; a scan
- * that reaches the limit stops and goes on when a message leaves.
+ * that reaches the limit stops and goes on when a message leaves. A scan
+ * takes QMGR_SCAN_SLICE files per event-loop round, so deliveries run
+ * while a large queue is being activated.
  * Recipients are read qmgr_message_recipient_limit at a time per message.
  *
  * The event loop (events.h) serves the wake-ups, the agents' sockets
@@ -48,17 +50,97 @@ static int qmgr_incoming_pending; /* a scan stopped at the active limit */
 static int qmgr_deferred_pending;
 static int qmgr_deferred_all; /* the pending deferred scan takes every file */
 
+/*
+ * A scan runs in slices of QMGR_SCAN_SLICE queue files per event-loop
+ * round, so that the agents' replies are read (and the next deliveries
+ * start) while a large queue is still being moved into active, instead
+ * of after all of it. A wake-up for a queue whose scan is under way is
+ * remembered and scans it again from the start when this one ends.
+ */
+#define QMGR_SCAN_SLICE 20
+
+struct qmgr_scan_state {
+    const char *queue;
+    struct mail_queue_scan *scan; /* NULL: no scan under way */
+    int all;                      /* deferred: take files not yet due too */
+    int again;                    /* a wake-up came during the scan */
+    int again_all;
+};
+
+static struct qmgr_scan_state qmgr_scans[2];
+
+static void qmgr_scan_slice(struct qmgr_scan_state *st);
+
+static void
+qmgr_scan_event(int event, void *context)
+{
+    (void)event;
+    qmgr_scan_slice(context);
+}
+
+/* Stops the scan; a wake-up that came meanwhile starts the next one. */
+static void
+qmgr_scan_end(struct qmgr_scan_state *st)
+{
+    mail_queue_scan_close(st->scan);
+    st->scan = NULL;
+    event_cancel_timer(qmgr_scan_event, st);
+    if (st->again) {
+        st->again = 0;
+        st->scan = mail_queue_scan_open(st->queue);
+        st->all = st->again_all;
+        st->again_all = 0;
+        if (st->scan == NULL)
+            msg_warn("open %s queue: %m", st->queue);
+        else
+            event_request_timer_ms(qmgr_scan_event, st, 0);
+    }
+}
+
+/* Activates and feeds up to QMGR_SCAN_SLICE files of the scan under way. */
+static void
+qmgr_scan_slice(struct qmgr_scan_state *st)
+{
+    int deferred = strcmp(st->queue, MAIL_QUEUE_DEFERRED) == 0;
+    time_t now = time(NULL);
+    struct qmgr_message *msg;
+    const char *id;
+    struct stat sb;
+    char *copy;
+
+    for (int n = 0; n < QMGR_SCAN_SLICE; n++) {
+        if ((id = mail_queue_scan_next(st->scan)) == NULL) {
+            qmgr_scan_end(st);
+            return;
+        }
+        if (qmgr_message_count >= qmgr_params.active_limit) {
+            if (deferred) {
+                qmgr_deferred_pending = 1;
+                qmgr_deferred_all |= st->all | st->again_all;
+            } else {
+                qmgr_incoming_pending = 1;
+            }
+            st->again = st->again_all = 0;
+            qmgr_scan_end(st);
+            return;
+        }
+        if (deferred && !st->all
+            && (lstat(mail_queue_scan_path(st->scan), &sb) < 0 || sb.st_mtime > now))
+            continue;
+        copy = mystrdup(id);
+        if ((msg = qmgr_message_activate(st->queue, mail_queue_scan_path(st->scan), copy)) != NULL)
+            qmgr_message_feed(msg);
+        myfree(copy);
+    }
+    event_request_timer_ms(qmgr_scan_event, st, 0);
+}
+
 /* Scans QUEUE, activating and feeding messages until the active limit. */
 static void
 qmgr_scan(const char *queue, int all)
 {
-    struct mail_queue_scan *scan;
-    struct qmgr_message *msg;
-    const char *id;
-    struct stat st;
-    time_t now = time(NULL);
     int deferred = strcmp(queue, MAIL_QUEUE_DEFERRED) == 0;
-    char *copy;
+    struct qmgr_scan_state *st = &qmgr_scans[deferred];
 
     if (deferred) {
         qmgr_deferred_pending = 0;
@@ -66,28 +148,18 @@ qmgr_scan(const char *queue, int all)
     } else {
         qmgr_incoming_pending = 0;
     }
-    if ((scan = mail_queue_scan_open(queue)) == NULL) {
+    st->queue = queue;
+    if (st->scan != NULL) {
+        st->again = 1;
+        st->again_all |= all;
+        return;
+    }
+    if ((st->scan = mail_queue_scan_open(queue)) == NULL) {
         msg_warn("open %s queue: %m", queue);
         return;
     }
-    while ((id = mail_queue_scan_next(scan)) != NULL) {
-        if (qmgr_message_count >= qmgr_params.active_limit) {
-            if (deferred) {
-                qmgr_deferred_pending = 1;
-                qmgr_deferred_all |= all;
-            } else {
-                qmgr_incoming_pending = 1;
-            }
-            break;
-        }
-        if (deferred && !all && (lstat(mail_queue_scan_path(scan), &st) < 0 || st.st_mtime > now))
-            continue;
-        copy = mystrdup(id);
-        if ((msg = qmgr_message_activate(queue, mail_queue_scan_path(scan), copy)) != NULL)
-            qmgr_message_feed(msg);
-        myfree(copy);
-    }
-    mail_queue_scan_close(scan);
+    st->all = all;
+    qmgr_scan_slice(st);
 }
 
 static void
