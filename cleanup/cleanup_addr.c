@@ -16,7 +16,9 @@
  *       yet becomes a pending recipient record (duplicates are dropped;
  *       at most duplicate_filter_limit addresses are remembered for that).
  *       The original recipient is kept unless enable_original_recipient
- *       is off.
+ *       is off. A recipient without a DSN ORCPT gets "rfc822;" and its
+ *       address as rewritten (before canonical and virtual mapping), as
+ *       Postfix records it, so notices name the address the client meant.
  *   cleanup_addr_bcc(state, maps, addr)
  *       sender_bcc_maps / recipient_bcc_maps: remembers the blind copy
  *       recipients for the end of the message (CLEANUP_FLAG_BCC_OK).
@@ -287,6 +289,8 @@ void
 cleanup_addr_recipient(struct cleanup_state *state, const struct qfile_rcpt *rcpt)
 {
     struct vstring *addr = vstring_alloc(100);
+    struct vstring *orcpt = vstring_alloc(100);
+    struct vstring *final_quoted = vstring_alloc(100);
     struct argv *final = argv_alloc(4);
     struct qfile_rcpt copy = *rcpt;
     char *orig = mystrdup(!cleanup_cf.enable_original_recipient ? ""
@@ -295,6 +299,13 @@ cleanup_addr_recipient(struct cleanup_state *state, const struct qfile_rcpt *rcp
 
     copy.orig_rcpt = orig;
     cleanup_addr_rewrite(state, state->local_context ? "local" : "remote", rcpt->address, addr);
+    if (rcpt->dsn_orcpt == NULL || *rcpt->dsn_orcpt == 0) {
+        vstring_strcpy(orcpt, "rfc822;");
+        quote_822_local(final_quoted, vstring_len(addr) ? vstring_str(addr) : rcpt->address,
+                        QUOTE_FLAG_DEFAULT);
+        vstring_strcat(orcpt, vstring_str(final_quoted));
+        copy.dsn_orcpt = vstring_str(orcpt);
+    }
     cleanup_map_class(state, CLEANUP_CLASS_ENV_RCPT, addr);
     if (vstring_len(addr) == 0)
         vstring_strcpy(addr, rcpt->address);
@@ -312,4 +323,6 @@ cleanup_addr_recipient(struct cleanup_state *state, const struct qfile_rcpt *rcp
     myfree(orig);
     argv_free(final);
     vstring_free(addr);
+    vstring_free(orcpt);
+    vstring_free(final_quoted);
 }

@@ -166,10 +166,6 @@ def test_notify_never_sends_nothing(pair):
     pair[0].wait_log(r"to=<nobody-never@tern\.test>.*status=bounced")
 
 
-@pytest.mark.xfail(strict=True, reason="cleanup: Postfix stores an ORCPT of 'rfc822;"
-                   "<recipient as qualified>' for every sendmail recipient, so its DSNs say "
-                   "'Original-Recipient: rfc822;root@tern.test'; Tern keeps no ORCPT and "
-                   "bounce falls back to the unqualified original 'rfc822; root'")
 def test_original_recipient_matches_postfix(pair):
     ours, theirs = run_both(pair, "root", 1, (["-bv", "-f", "root", "root"], b""))
     orig = [dsn_fields(m)[1][0].get("original-recipient", "").replace(" ", "")
