@@ -59,12 +59,16 @@ static int qmgr_deferred_all; /* the pending deferred scan takes every file */
  */
 #define QMGR_SCAN_SLICE 20
 
+/* Scan flags. */
+#define QMGR_SCAN_ALL (1 << 0)   /* deferred: take files not yet due too */
+#define QMGR_SCAN_FLUSH (1 << 1) /* a flush: defer_transports deliver too */
+
 struct qmgr_scan_state {
     const char *queue;
     struct mail_queue_scan *scan; /* NULL: no scan under way */
-    int all;                      /* deferred: take files not yet due too */
+    int all;                      /* QMGR_SCAN_* */
     int again;                    /* a wake-up came during the scan */
-    int again_all;
+    int again_all;                /* QMGR_SCAN_* of that wake-up */
 };
 
 static struct qmgr_scan_state qmgr_scans[2];
@@ -124,12 +128,15 @@ qmgr_scan_slice(struct qmgr_scan_state *st)
             qmgr_scan_end(st);
             return;
         }
-        if (deferred && !st->all
-            && (lstat(mail_queue_scan_path(st->scan), &sb) < 0 || sb.st_mtime > now))
+        if (deferred && !(st->all & QMGR_SCAN_ALL) &&
+            (lstat(mail_queue_scan_path(st->scan), &sb) < 0 || sb.st_mtime > now))
             continue;
         copy = mystrdup(id);
-        if ((msg = qmgr_message_activate(st->queue, mail_queue_scan_path(st->scan), copy)) != NULL)
+        if ((msg = qmgr_message_activate(st->queue, mail_queue_scan_path(st->scan), copy)) !=
+            NULL) {
+            msg->flushed = (st->all & QMGR_SCAN_FLUSH) != 0;
             qmgr_message_feed(msg);
+        }
         myfree(copy);
     }
     event_request_timer_ms(qmgr_scan_event, st, 0);
@@ -194,7 +201,7 @@ qmgr_deferred_event(int event, void *context)
 static void
 qmgr_trigger(char *buf, ssize_t len, const char *service, char **args)
 {
-    int incoming = len == 0, deferred = 0, all = 0;
+    int incoming = len == 0, deferred = 0, all = 0, flush = 0;
 
     (void)service;
     (void)args;
@@ -208,19 +215,21 @@ qmgr_trigger(char *buf, ssize_t len, const char *service, char **args)
             deferred = 1;
             break;
         case 'A':
-            deferred = all = 1;
+            deferred = 1;
+            all = QMGR_SCAN_ALL;
             break;
         case 'F':
             qmgr_queue_forget_dead();
+            flush = QMGR_SCAN_FLUSH;
             break;
         default:
             break;
         }
     }
     if (incoming)
-        qmgr_scan(MAIL_QUEUE_INCOMING, 0);
+        qmgr_scan(MAIL_QUEUE_INCOMING, flush);
     if (deferred)
-        qmgr_scan(MAIL_QUEUE_DEFERRED, all);
+        qmgr_scan(MAIL_QUEUE_DEFERRED, all | flush);
 }
 
 static void
@@ -231,6 +240,7 @@ qmgr_read_params(void)
     qmgr_params.min_backoff = mail_conf_get_time("minimal_backoff_time");
     qmgr_params.max_backoff = mail_conf_get_time("maximal_backoff_time");
     qmgr_params.queue_run_delay = mail_conf_get_time("queue_run_delay");
+    qmgr_params.defer_transports = argv_split(mail_conf_get("defer_transports"), ", \t\r\n");
     qmgr_params.max_queue_lifetime = mail_conf_get_time("maximal_queue_lifetime");
     qmgr_params.bounce_queue_lifetime = mail_conf_get_time("bounce_queue_lifetime");
     qmgr_params.ipc_timeout = mail_conf_get_time("qmgr_ipc_timeout");

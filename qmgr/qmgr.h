@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "mail/qfile.h"
+#include "util/argv.h"
 #include "util/htable.h"
 #include "util/vstring.h"
 
@@ -73,6 +74,7 @@ struct qmgr_message {
     uint64_t read_offset;           /* next record to scan for recipients; 0: all read */
     int trace_flags;                /* attribute trace_flags */
     int admin_expired;              /* S_IXGRP was set */
+    int flushed;                    /* taken by a flush ("F"): defer_transports deliver */
     int refcount;                   /* entries not yet done */
     int rcpt_in_memory;             /* recipients of this slice */
     int forgotten;                  /* moved or removed by someone else */
@@ -126,6 +128,9 @@ struct qmgr_transport {
 };
 
 /* Settings read at start-up (qmgr.c). */
+/* The service that defers recipients of defer_transports (Postfix's "retry"). */
+#define QMGR_RETRY_SERVICE "retry"
+
 struct qmgr_params {
     int active_limit;
     int rcpt_limit;
@@ -141,6 +146,7 @@ struct qmgr_params {
     const char *bounce_service;
     const char *defer_service;
     const char *trace_service;
+    struct argv *defer_transports; /* delivered only when flushed (postqueue -f) */
 };
 
 extern struct qmgr_params qmgr_params;

@@ -372,6 +372,18 @@ qmgr_message_resolve(struct qmgr_message *msg, const char *addr)
     return r;
 }
 
+/* Is TRANSPORT listed in defer_transports? */
+static int
+qmgr_message_deferred_transport(const char *transport)
+{
+    struct argv *list = qmgr_params.defer_transports;
+
+    for (size_t i = 0; list && i < list->argc; i++)
+        if (strcmp(list->argv[i], transport) == 0)
+            return 1;
+    return 0;
+}
+
 /* Routes one pending recipient: resolve, then a queue or a local result. */
 static void
 qmgr_message_route(struct qmgr_message *msg, struct qmgr_rcpt *rcpt)
@@ -405,6 +417,12 @@ qmgr_message_route(struct qmgr_message *msg, struct qmgr_rcpt *rcpt)
     } else {
         tname = mystrdup(r->transport);
         nexthop = r->nexthop;
+    }
+    if (!msg->flushed && qmgr_message_deferred_transport(tname)) {
+        /* As Postfix: the retry service defers it, until a flush. */
+        myfree(tname);
+        tname = mystrdup(QMGR_RETRY_SERVICE);
+        nexthop = "4.3.2 deferred transport";
     }
     routed = *rcpt;
     routed.address = r->recipient;
