@@ -2,9 +2,10 @@
 # run-instance.sh - "make run": set up and start a local Tern instance under ./run/.
 #
 # The instance has its own configuration (run/etc: main.cf, master.cf, aliases,
-# postfix-files), queue (run/spool) and data directory (run/lib), logs to run/maillog
-# and listens on 127.0.0.1:2525 once smtpd is built (until then the master throttles
-# that service, and "postfix check" names it as not installed).
+# postfix-files), queue (run/spool), data directory (run/lib) and mail spool
+# (run/mail: local users' mailboxes), logs to run/maillog and listens on
+# 127.0.0.1:2525 once smtpd is built (until then the master throttles that
+# service, and "postfix check" names it as not installed).
 #
 # Accounts: run by root, the instance is privilege-separated like an installed one:
 # mail_owner = postfix and setgid_group = postdrop (created by tools/accounts.sh when
@@ -26,7 +27,8 @@ esac
 etc="$run/etc"
 postfix="$bin/postfix -c $etc"
 
-mkdir -p "$etc" "$run/spool"
+mkdir -p "$etc" "$run/spool" "$run/mail"
+chmod 1777 "$run/mail"
 if [ ! -f "$etc/main.cf" ]; then
     cp conf/main.cf "$etc/main.cf"
     cp conf/master.cf "$etc/master.cf"
@@ -56,6 +58,7 @@ fi
     "command_directory = $bin" \
     "daemon_directory = $bin" \
     "meta_directory = $etc" \
+    "mail_spool_directory = $run/mail" \
     "maillog_file_prefixes = $run, /var, /dev/stdout" \
     "mail_owner = $owner" \
     "setgid_group = $group"
@@ -87,6 +90,9 @@ cat <<EOF
   health check:  $postfix check
   reload:        $postfix reload      (after editing $etc/main.cf or master.cf)
   log:           $run/maillog
+  send mail:     printf 'Subject: hello\\n\\nhi\\n' | MAIL_CONFIG=$etc $bin/sendmail root
+  read it:       mail -f $run/mail/root      (the mbox of each local user is in $run/mail)
+  queue:         MAIL_CONFIG=$etc $bin/mailq
   SMTP:          127.0.0.1 port 2525, once smtpd is built
                  (e.g. swaks --server 127.0.0.1:2525 --to postmaster@localhost)
   stop:          $postfix stop
