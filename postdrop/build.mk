@@ -3,4 +3,4 @@
 COMMANDS += postdrop
 postdrop_SRCS := postdrop/postdrop.c postdrop/postdrop_copy.c
 TEST_PROGS += tern-test-postdrop-fault
-tern-test-postdrop-fault_SRCS := $(postdrop_SRCS) tests/services/postdrop_fault.c
+tern-test-postdrop-fault_SRCS := $(postdrop_SRCS) tests/services/commit_fault.c

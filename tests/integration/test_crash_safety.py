@@ -5,11 +5,14 @@ whose sendmail exited 0 must be in the mailbox (duplicates are allowed:
 delivery is at least once). The short version runs in make check; set
 TERN_CRASH_MESSAGES (e.g. 2000) for a long run.
 
-The fault-injection test of the commit sequence itself (a writer stopped
-after each write, fsync and rename) is in test_sendmail.py (postdrop) and
-test_cleanup.py (cleanup)."""
+The commit sequence itself is tested by stopping a writer at each step
+(every record written, fsync, rename, directory fsync) with a test-only
+build that exits there: postdrop in test_postdrop.py, cleanup below (a
+message that sendmail acknowledged is delivered at least once whichever
+step cleanup died at)."""
 import os
 import random
+import shutil
 import re
 import signal
 import threading
@@ -17,7 +20,7 @@ import time
 
 import pytest
 
-from tern_instance import MailInstance, alive, cmdline, session_pids, wait_for
+from tern_instance import BIN, TEST_BIN, MailInstance, alive, cmdline, session_pids, wait_for
 
 MESSAGES = int(os.environ.get("TERN_CRASH_MESSAGES", "200"))
 VICTIMS = ("pickup", "cleanup", "qmgr", "local", "master")
@@ -123,3 +126,46 @@ def test_no_acknowledged_message_is_lost_while_daemons_die():
         assert not killer.errors, killer.errors
         assert lost == [], f"acknowledged but never delivered: {lost}\n{inst.log()[-5000:]}"
         assert sum(killer.kills.values()) > 0, "nothing was killed: the test proved nothing"
+
+
+def fault_daemon_directory(inst, daemon, fault_program):
+    """A daemon directory like BIN where DAEMON is the test-only FAULT_PROGRAM."""
+    libexec = os.path.join(inst.base, "libexec")
+    os.mkdir(libexec)
+    for name in os.listdir(BIN):
+        if name != daemon:
+            os.symlink(os.path.join(BIN, name), os.path.join(libexec, name))
+    shutil.copy(os.path.join(TEST_BIN, fault_program), os.path.join(libexec, daemon))
+    return libexec
+
+
+IMPORT_ENV = "MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C"
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 4])
+def test_cleanup_dying_at_each_commit_step_loses_nothing(step):
+    if not os.access(os.path.join(TEST_BIN, "tern-test-cleanup-fault"), os.X_OK):
+        pytest.skip("tern-test-cleanup-fault is not built")
+    with MailInstance() as inst:
+        libexec = fault_daemon_directory(inst, "cleanup", "tern-test-cleanup-fault")
+        inst.write_main_cf({"daemon_directory": libexec,
+                            "import_environment": f"{IMPORT_ENV} TERN_COMMIT_FAULT_STEP={step}"})
+        inst.start()
+        result = inst.sendmail("-i", "-f", "root", "root", input=b"Subject: fault\n\nx\n")
+        assert result.returncode == 0, result.stderr
+        inst.wait_log(r"postfix/master\[\d+\]: warning: .*cleanup.* exit status 99", timeout=20)
+        committed = inst.queue_files("incoming") + inst.queue_files("active")
+        if step < 3:  # died before the rename: nothing committed, maildrop keeps it
+            assert inst.mbox("root") == [] and committed == []
+        assert inst.queue_files("maildrop"), "the acknowledged message left maildrop"
+        # The fault goes away (a fixed cleanup); the message must arrive.
+        inst.write_main_cf({"import_environment": IMPORT_ENV})
+        assert inst.postfix("reload").returncode == 0
+        inst.run("postqueue", "-f")
+        got = inst.wait_mail("root", timeout=20)
+        assert all(m["Subject"] == "fault" for m in got)
+        assert wait_for(lambda: inst.queue_files("maildrop") == [], timeout=20)
+        # Died after the rename: the committed copy and pickup's retry may both
+        # arrive (at least once); before it, exactly once.
+        if step < 3:
+            assert len(inst.mbox("root")) == 1

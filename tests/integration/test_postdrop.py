@@ -242,7 +242,7 @@ def test_commit_fault_at_every_step(sub, step):
     shutil.copy(fault, os.path.join(cmd_dir, "postdrop"))
     sub.inst.write_main_cf({"command_directory": cmd_dir})
     res = sub.sendmail("bob", input=b"Subject: crash\n\nbody\n",
-                       env={"TERN_POSTDROP_FAULT_STEP": str(step)})
+                       env={"TERN_COMMIT_FAULT_STEP": str(step)})
     committed = [n for n in sub.files() if not n.startswith(".")]
     if res.returncode == 0:
         assert len(committed) == 1, "sendmail exited 0 without a committed file"
