@@ -16,7 +16,6 @@ import shutil
 import re
 import signal
 import threading
-import time
 
 import pytest
 
