@@ -20,7 +20,6 @@ import os
 import pwd
 import shutil
 import socket
-import struct
 import subprocess
 import tempfile
 import threading
@@ -28,6 +27,7 @@ import time
 
 import pytest
 
+from attr_wire import attr_decode, attr_encode
 from tern_instance import BIN, TEST_BIN, TernInstance, wait_for
 
 QUEUES = ["maildrop", "incoming", "active", "deferred", "hold", "corrupt", "bounce",
@@ -41,47 +41,6 @@ retry     unix  -       -       n       -       -       error
 """
 LATER = 3600  # seconds ahead: the next attempt of every test message
 POSTFIX_POSTQUEUE = "/usr/sbin/postqueue"
-
-
-# --- the attribute lists of docs/ipc.md, for raw conversations with flush ---
-
-def attr_encode(items):
-    out = b""
-    for name, value in items:
-        n = name.encode()
-        if isinstance(value, int):
-            out += b"I" + struct.pack(">I", len(n)) + n + struct.pack(">i", value)
-        else:
-            v = value if isinstance(value, bytes) else value.encode()
-            out += b"S" + struct.pack(">I", len(n)) + n + struct.pack(">I", len(v)) + v
-    return out + b"E"
-
-
-def recv_exact(conn, count):
-    data = b""
-    while len(data) < count:
-        chunk = conn.recv(count - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-
-def attr_decode(conn):
-    result = {}
-    while True:
-        kind = recv_exact(conn, 1)
-        if kind == b"E":
-            return result
-        (nlen,) = struct.unpack(">I", recv_exact(conn, 4))
-        name = recv_exact(conn, nlen).decode()
-        if kind == b"I":
-            (result[name],) = struct.unpack(">i", recv_exact(conn, 4))
-        elif kind == b"S":
-            (vlen,) = struct.unpack(">I", recv_exact(conn, 4))
-            result[name] = recv_exact(conn, vlen).decode(errors="replace")
-        else:
-            raise ValueError(f"type {kind!r}")
 
 
 class FakeQmgr:

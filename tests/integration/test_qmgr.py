@@ -14,13 +14,13 @@ import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import threading
 import time
 
 import pytest
 
+from attr_wire import attr_decode, attr_encode
 from tern_instance import BIN, TEST_BIN, TernInstance, alive, cmdline, wait_for
 
 QUEUES = ["maildrop", "incoming", "active", "deferred", "hold", "corrupt", "bounce",
@@ -36,49 +36,6 @@ test      unix  -       n       n       -       -       tern-test-agent {out}
 """
 
 DAEMONS = ["qmgr", "trivial-rewrite", "error", "discard"]
-
-
-# --- the attribute-list codec of docs/ipc.md, for the fake bounce server ---
-
-def attr_encode(items):
-    out = b""
-    for name, value in items:
-        n = name.encode()
-        if isinstance(value, int):
-            out += b"I" + struct.pack(">I", len(n)) + n + struct.pack(">i", value)
-        else:
-            v = value.encode()
-            out += b"S" + struct.pack(">I", len(n)) + n + struct.pack(">I", len(v)) + v
-    return out + b"E"
-
-
-def recv_exact(conn, count):
-    data = b""
-    while len(data) < count:
-        chunk = conn.recv(count - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-
-def attr_decode(conn):
-    result = {}
-    while True:
-        kind = recv_exact(conn, 1)
-        if kind == b"E":
-            return result
-        (nlen,) = struct.unpack(">I", recv_exact(conn, 4))
-        name = recv_exact(conn, nlen).decode()
-        if kind == b"I":
-            (result[name],) = struct.unpack(">i", recv_exact(conn, 4))
-        elif kind == b"L":
-            (result[name],) = struct.unpack(">q", recv_exact(conn, 8))
-        elif kind in (b"S", b"D"):
-            (vlen,) = struct.unpack(">I", recv_exact(conn, 4))
-            result[name] = recv_exact(conn, vlen).decode(errors="replace")
-        else:
-            raise ValueError(f"type {kind!r}")
 
 
 class FakeBounce:
