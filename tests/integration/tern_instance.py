@@ -578,7 +578,7 @@ class PostfixOracle:
     def available(cls):
         return os.geteuid() == 0 and os.path.exists(os.path.join(cls.DAEMONS, "qmgr"))
 
-    def __init__(self, main_cf=None, aliases="postmaster: root\n"):
+    def __init__(self, main_cf=None, aliases="postmaster: root\n", master_cf=MAIL_MASTER_CF):
         self.base = tempfile.mkdtemp(prefix="tern-oracle-", dir="/tmp")
         os.chmod(self.base, 0o755)
         self.conf_dir = os.path.join(self.base, "conf")
@@ -606,7 +606,7 @@ class PostfixOracle:
         with open(os.path.join(self.conf_dir, "main.cf"), "w") as f:
             f.write("".join(f"{k} = {v}\n" for k, v in settings.items()))
         with open(os.path.join(self.conf_dir, "master.cf"), "w") as f:
-            f.write(MAIL_MASTER_CF)
+            f.write(master_cf)
         with open(self.aliases, "w") as f:
             f.write(aliases)
         self.run("postalias", self.aliases, check=True)
@@ -636,9 +636,36 @@ class PostfixOracle:
         assert got, f"oracle: {user}'s mailbox has {len(self.mbox(user))} of {count}"
         return got
 
+    def path(self, *parts):
+        """A path inside the queue directory."""
+        return os.path.join(self.queue_dir, *parts)
+
+    def master_pid(self):
+        try:
+            with open(self.path("pid", "master.pid")) as f:
+                return int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def log(self):
+        try:
+            with open(self.log_file, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
     def cleanup(self):
+        """postfix stop; then whatever of the instance is still alive is killed."""
+        pid = self.master_pid()
         try:
             self.run("postfix", "-c", self.conf_dir, "stop")
+            if pid:
+                wait_for(lambda: not alive(pid))
+                for victim in session_pids(pid):
+                    try:
+                        os.kill(victim, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
 

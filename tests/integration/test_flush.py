@@ -28,7 +28,7 @@ import time
 import pytest
 
 from attr_wire import attr_decode, attr_encode
-from tern_instance import BIN, TEST_BIN, TernInstance, wait_for
+from tern_instance import BIN, TEST_BIN, PostfixOracle, TernInstance, wait_for
 
 QUEUES = ["maildrop", "incoming", "active", "deferred", "hold", "corrupt", "bounce",
           "defer", "trace", "flush", "saved"]
@@ -422,6 +422,18 @@ def test_postqueue_messages_match_postfix_without_a_flush_service():
 
 # --- Debian's Postfix as the oracle, with a running flush service ---------------
 
+ORACLE_CF = {"myhostname": "oracle.test", "mydestination": "$myhostname",
+             "relay_domains": "example.com, example.net", "alias_maps": "",
+             "alias_database": "", "transport_maps": "texthash:${config_directory}/transport"}
+
+
+def flush_logs(oracle):
+    try:
+        return sorted(os.listdir(oracle.path("flush")))
+    except FileNotFoundError:
+        return []
+
+
 POSTFIX_MASTER_CF = """\
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -437,98 +449,24 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
-class PostfixOracle:
-    """Debian's Postfix on a temporary configuration, started as root."""
-
-    def __init__(self):
-        self.base = tempfile.mkdtemp(prefix="tern-flush-postfix-")
-        os.chmod(self.base, 0o755)
-        self.conf = os.path.join(self.base, "conf")
-        self.queue = os.path.join(self.base, "queue")
-        self.maillog = os.path.join(self.base, "maillog")
-        os.mkdir(self.conf)
-        os.mkdir(self.queue, 0o755)
-        transport = os.path.join(self.conf, "transport")
-        with open(transport, "w") as f:
-            f.write("example.com retry:4.4.1 test deferral\n"
-                    "sub.example.com retry:4.4.1 test deferral\nother.org retry:4.4.1 later\n")
-        settings = {
-            "compatibility_level": "3.6", "queue_directory": self.queue,
-            "data_directory": os.path.join(self.base, "data"), "command_directory": "/usr/sbin",
-            "daemon_directory": "/usr/lib/postfix/sbin", "meta_directory": "/etc/postfix",
-            "shlib_directory": "/usr/lib/postfix", "mail_owner": "postfix",
-            "setgid_group": "postdrop", "myhostname": "oracle.test",
-            "mydestination": "$myhostname", "inet_interfaces": "loopback-only",
-            "inet_protocols": "ipv4", "relay_domains": "example.com, example.net",
-            "transport_maps": f"texthash:{transport}", "alias_maps": "",
-            "alias_database": "", "maillog_file": self.maillog,
-            "maillog_file_prefixes": self.base,
-        }
-        with open(os.path.join(self.conf, "main.cf"), "w") as f:
-            f.write("".join(f"{k} = {v}\n" for k, v in settings.items()))
-        with open(os.path.join(self.conf, "master.cf"), "w") as f:
-            f.write(POSTFIX_MASTER_CF)
-        self.env = {"PATH": "/usr/sbin:/usr/bin:/bin", "MAIL_CONFIG": self.conf}
-
-    def cmd(self, *args, input=None):
-        return subprocess.run(list(args), input=input, env=self.env, capture_output=True,
-                              text=True, timeout=30, cwd="/")
-
-    def start(self):
-        r = self.cmd("/usr/sbin/postfix", "-c", self.conf, "start")
-        assert r.returncode == 0, r.stderr
-
-    def master_pid(self):
-        try:
-            with open(os.path.join(self.queue, "pid", "master.pid")) as f:
-                return int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-
-    def stop(self):
-        pid = self.master_pid()
-        self.cmd("/usr/sbin/postfix", "-c", self.conf, "stop")
-        if pid:
-            from tern_instance import alive, session_pids
-            if not wait_for(lambda: not alive(pid)):
-                os.kill(pid, 9)
-            for victim in session_pids(pid):
-                try:
-                    os.kill(victim, 9)
-                except ProcessLookupError:
-                    pass
-        shutil.rmtree(self.base, ignore_errors=True)
-
-    def log(self):
-        try:
-            with open(self.maillog, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
-
-    def flush_logs(self):
-        try:
-            return sorted(os.listdir(os.path.join(self.queue, "flush")))
-        except FileNotFoundError:
-            return []
-
-
 def test_postqueue_and_logs_match_postfix_with_a_running_flush(make_flush):
     for path in (POSTFIX_POSTQUEUE, "/usr/sbin/postfix", "/usr/lib/postfix/sbin/flush"):
         if not os.access(path, os.X_OK):
             pytest.skip("Debian's Postfix is not installed")
     if os.geteuid() != 0:
         pytest.skip("starting Postfix needs root")
-    oracle = PostfixOracle()
+    oracle = PostfixOracle(master_cf=POSTFIX_MASTER_CF, main_cf=ORACLE_CF)
+    with open(os.path.join(oracle.conf_dir, "transport"), "w") as f:
+        f.write("example.com retry:4.4.1 test deferral\n"
+                "sub.example.com retry:4.4.1 test deferral\nother.org retry:4.4.1 later\n")
     try:
         oracle.start()
         for rcpt in ("a@example.com", "b@sub.example.com", "c@other.org"):
-            r = oracle.cmd("/usr/sbin/sendmail", "-f", "s@oracle.test", rcpt,
-                           input="Subject: t\n\nx\n")
+            r = oracle.sendmail("-f", "s@oracle.test", rcpt, input=b"Subject: t\n\nx\n")
             assert r.returncode == 0, r.stderr
         assert wait_for(lambda: oracle.log().count("status=deferred") >= 3, timeout=20), \
             oracle.log()
-        assert wait_for(lambda: oracle.flush_logs() == ["example_com", "sub_example_com"])
+        assert wait_for(lambda: flush_logs(oracle) == ["example_com", "sub_example_com"])
         ids = {}
         for line in oracle.log().splitlines():
             if "status=deferred" in line:
@@ -537,14 +475,14 @@ def test_postqueue_and_logs_match_postfix_with_a_running_flush(make_flush):
         tern_ids = {rcpt: tern.deferred(rcpt) for rcpt in ids}
         for rcpt, qid in tern_ids.items():
             assert tern.flush_call("add", rcpt.split("@")[1], qid) in (0, 4)
-        assert sorted(os.listdir(tern.inst.path("flush"))) == oracle.flush_logs()
+        assert sorted(os.listdir(tern.inst.path("flush"))) == flush_logs(oracle)
 
         def both(*args, pf_id=None, tern_id=None):
             pf_args = [a if a != "ID" else pf_id for a in args]
             tern_args = [a if a != "ID" else tern_id for a in args]
-            theirs = oracle.cmd(POSTFIX_POSTQUEUE, "-c", oracle.conf, *pf_args)
+            theirs = oracle.run("postqueue", "-c", oracle.conf_dir, *pf_args)
             ours = tern.run("postqueue", *tern_args)
-            return (theirs.returncode, theirs.stderr), (ours.returncode, ours.stderr)
+            return (theirs.returncode, theirs.stderr.decode()), (ours.returncode, ours.stderr)
 
         for args in (["-s", "example.com"], ["-s", "SUB.example.com"], ["-s", "other.org"],
                      ["-s", "example.net"], ["-s", "mx.example.net"], ["-i", "ABCDEF12345"]):
@@ -557,7 +495,7 @@ def test_postqueue_and_logs_match_postfix_with_a_running_flush(make_flush):
             oracle.log()
         assert all(tern.due(qid) for qid in tern_ids.values())
     finally:
-        oracle.stop()
+        oracle.cleanup()
 
 
 def test_qmgr_records_deferred_mail_of_flush_domains(make_flush):
