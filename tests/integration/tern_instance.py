@@ -41,6 +41,22 @@ MASTER = os.path.join(BIN, "master")
 WAIT = 10.0
 
 
+# The sanitizer settings of "make asan" (tests/run.py), passed on by every
+# environment a test builds from scratch: without them a command built with
+# AddressSanitizer would report its exit-time allocations as leaks.
+SANITIZER_ENV = {name: os.environ[name] for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS",
+                                                     "LSAN_OPTIONS") if name in os.environ}
+
+
+def program_env(**settings):
+    """A minimal environment for running Tern programs: PATH, the sanitizer
+    settings of the test run, and SETTINGS (e.g. MAIL_CONFIG=...)."""
+    env = {"PATH": "/usr/bin:/bin"}
+    env.update(SANITIZER_ENV)
+    env.update(settings)
+    return env
+
+
 def wait_for(predicate, timeout=WAIT, interval=0.02):
     """Polls predicate until it returns a true value (returned) or timeout (None)."""
     deadline = time.monotonic() + timeout
@@ -488,7 +504,7 @@ class MailInstance(TernInstance):
         return os.path.join(self.sbin, name)
 
     def env(self):
-        return {"PATH": f"{self.sbin}:/usr/bin:/bin", "MAIL_CONFIG": self.conf_dir}
+        return program_env(PATH=f"{self.sbin}:/usr/bin:/bin", MAIL_CONFIG=self.conf_dir)
 
     def write_aliases(self, text):
         with open(self.aliases, "w") as f:

@@ -18,6 +18,8 @@ import tempfile
 
 import pytest
 
+from tern_instance import program_env
+
 BUILD = os.environ.get("TERN_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 TERN_BIN = os.path.join(BUILD, "bin")
 POSTFIX_BIN = "/usr/sbin"
@@ -51,7 +53,7 @@ class Result:
 
 def run(prog, side, workdir, *args, as_nobody=False, stdin=b""):
     binary = os.path.join(TERN_BIN if side == "tern" else POSTFIX_BIN, prog)
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C"}
+    env = program_env(LANG="C")
     env.update({k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")})
     proc = subprocess.run([binary, "-c", os.path.join(workdir, "conf"), *args], cwd=workdir,
                           input=stdin, capture_output=True, timeout=60, env=env,

@@ -28,7 +28,7 @@ import time
 import pytest
 
 from attr_wire import attr_decode, attr_encode
-from tern_instance import BIN, TEST_BIN, PostfixOracle, TernInstance, wait_for
+from tern_instance import BIN, TEST_BIN, PostfixOracle, TernInstance, program_env, wait_for
 
 QUEUES = ["maildrop", "incoming", "active", "deferred", "hold", "corrupt", "bounce",
           "defer", "trace", "flush", "saved"]
@@ -176,7 +176,7 @@ class FlushInstance:
 
     def flush_call(self, *args):
         """tern-test-flush ARGS as mail_owner; the flush_clnt status."""
-        env = {"MAIL_CONFIG": self.inst.conf_dir, "PATH": "/usr/bin:/bin"}
+        env = program_env(MAIL_CONFIG=self.inst.conf_dir)
         proc = subprocess.run([os.path.join(TEST_BIN, "tern-test-flush"), *args], env=env,
                               capture_output=True, timeout=20, user=self.owner.pw_uid,
                               group=self.owner.pw_gid, extra_groups=[], cwd="/")
@@ -186,7 +186,7 @@ class FlushInstance:
         return int(out.split()[1])
 
     def run(self, prog, *args):
-        env = {"MAIL_CONFIG": self.inst.conf_dir, "PATH": "/usr/bin:/bin"}
+        env = program_env(MAIL_CONFIG=self.inst.conf_dir)
         return subprocess.run([os.path.join(BIN, prog), *args], env=env, capture_output=True,
                               text=True, timeout=20, cwd="/")
 
@@ -407,7 +407,7 @@ def test_postqueue_messages_match_postfix_without_a_flush_service():
             cf.write(f"compatibility_level = 3.6\nqueue_directory = {top}/queue\n"
                      "mail_owner = postfix\nsetgid_group = postdrop\n"
                      "relay_domains = example.com\n")
-        env = {"PATH": "/usr/bin:/bin"}
+        env = program_env()
         cases = (["-s", "example.com"], ["-s", "mx.example.com"], ["-s", "other.org"],
                  ["-i", "ABCDEF12345"], ["-s", "bad site"], ["-i", "a/b"], ["-s", "[127.0.0.1]"])
         for args in cases:

@@ -21,7 +21,8 @@ import time
 import pytest
 
 from attr_wire import attr_decode, attr_encode
-from tern_instance import BIN, TEST_BIN, TernInstance, alive, cmdline, wait_for
+from tern_instance import (BIN, TEST_BIN, TernInstance, alive, cmdline, program_env,
+                           wait_for)
 
 QUEUES = ["maildrop", "incoming", "active", "deferred", "hold", "corrupt", "bounce",
           "defer", "trace", "flush", "saved"]
@@ -548,7 +549,7 @@ def test_postsuper_delete_and_hold_during_delivery(make_qmgr):
     held = q.qfile("slow-b@example.com")
     q.trigger()
     assert wait_for(lambda: len([e for e in q.events() if e[0] == "start"]) == 2), q.log()
-    env = {"MAIL_CONFIG": q.inst.conf_dir, "PATH": "/usr/bin:/bin"}
+    env = program_env(MAIL_CONFIG=q.inst.conf_dir)
     postsuper = os.path.join(BIN, "postsuper")
     r = subprocess.run([postsuper, "-d", gone], capture_output=True, env=env, timeout=10)
     assert r.returncode == 0, r.stderr

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from tern_instance import BIN, TEST_BIN, TernInstance
+from tern_instance import BIN, TEST_BIN, TernInstance, program_env
 
 TIMEOUT = 20
 EX_TEMPFAIL = 75
@@ -96,7 +96,7 @@ class Submit:
         os.chmod(self.maildrop, 0o1730)
 
     def run(self, name, *args, input=b"", env=None, path=None, **kwargs):
-        environ = {"PATH": "/usr/bin:/bin", "MAIL_CONFIG": self.conf}
+        environ = program_env(MAIL_CONFIG=self.conf)
         environ.update(env or {})
         return subprocess.run([path or os.path.join(BIN, name), *args], input=input,
                               capture_output=True, timeout=TIMEOUT, env=environ, cwd="/",
