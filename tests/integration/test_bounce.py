@@ -20,7 +20,7 @@ import subprocess
 
 import pytest
 
-from tern_instance import BIN, TEST_BIN, TernInstance
+from tern_instance import BIN, TEST_BIN, TernInstance, program_env
 
 QUEUES = ["maildrop", "incoming", "active", "deferred", "hold", "corrupt", "bounce",
           "defer", "trace", "flush", "saved", "private", "pid"]
@@ -132,7 +132,7 @@ class BounceInstance(TernInstance):
 
     def postcat(self, msg_id, queue="incoming"):
         proc = subprocess.run([os.path.join(BIN, "postcat"), "-c", self.conf_dir, "-q", msg_id],
-                              capture_output=True, timeout=10, env={"TZ": "UTC"})
+                              capture_output=True, timeout=10, env=program_env(TZ="UTC"))
         assert proc.returncode == 0, proc.stderr
         return proc.stdout.decode(errors="replace")
 

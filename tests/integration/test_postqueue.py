@@ -22,7 +22,7 @@ import subprocess
 import pytest
 
 from queue_util import QueueDir, as_user, binary
-from tern_instance import BIN, TernInstance, wait_for
+from tern_instance import BIN, TernInstance, program_env, wait_for
 
 DOWN = ("postqueue: warning: Mail system is down -- accessing queue directly "
         "(Connect to the Tern showq service: No such file or directory)\n")
@@ -241,7 +241,7 @@ def test_showq_service_under_master():
                                "-s", "s@example.com", "-r", "r@example.com"], input=b"a: b\n",
                               capture_output=True, timeout=10, preexec_fn=as_user("postfix"))
         msg_id = proc.stdout.decode().strip()
-        env = {"TZ": "UTC"}
+        env = program_env(TZ="UTC")
         for user in (None, "nobody"):
             r = subprocess.run([binary("postqueue"), "-c", inst.conf_dir, "-p"], env=env,
                                capture_output=True, timeout=10,
