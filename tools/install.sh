@@ -19,9 +19,26 @@ done
 for p in $DAEMONS; do
     install -m 0755 "$O/bin/$p" "$D$daemon_directory/$p"
 done
+# sendmail's other names live where main.cf's paths say (mailq and newaliases in
+# /usr/bin): symbolic links to $sendmail_path, as conf/postfix-files lists them.
+# Other links are hard links next to their target.
 for l in $LINKS; do
     name=${l%%:*}
     target=${l#*:}
+    case $name in
+    mailq) path=$mailq_path ;;
+    newaliases) path=$newaliases_path ;;
+    *) path= ;;
+    esac
+    if [ -n "$path" ] && [ "$target" = sendmail ]; then
+        install -d "$D$(dirname "$path")"
+        if [ "$D$command_directory/sendmail" != "$D$sendmail_path" ]; then
+            install -d "$D$(dirname "$sendmail_path")"
+            ln -f "$D$command_directory/sendmail" "$D$sendmail_path"
+        fi
+        ln -sf "$sendmail_path" "$D$path"
+        continue
+    fi
     ln -f "$D$command_directory/$target" "$D$command_directory/$name" 2>/dev/null ||
         ln -f "$D$daemon_directory/$target" "$D$daemon_directory/$name"
 done
