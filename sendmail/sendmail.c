@@ -33,11 +33,11 @@
 
 int sendmail_exit_status = EX_TEMPFAIL;
 
-/* After a fatal error: stop postdrop (nothing is queued), exit as Postfix. */
+/* After a fatal error: give up the submission (nothing is queued), exit as Postfix. */
 void
 sendmail_fatal_hook(void)
 {
-    sendmail_postdrop_abort();
+    sendmail_enqueue_abort();
     fflush(stdout);
     _exit(sendmail_exit_status);
 }

@@ -57,9 +57,15 @@ void sendmail_fatal_hook(void);
 /* sendmail_opts.c */
 void sendmail_parse(int argc, char **argv, struct sendmail_args *args);
 
-/* sendmail_enqueue.c: 0 only when postdrop committed the file; else fatal. */
+/* sendmail_enqueue.c: 0 only when the maildrop file is committed; else fatal. */
 int sendmail_enqueue(const struct sendmail_args *args);
-void sendmail_postdrop_abort(void);
+void sendmail_enqueue_abort(void);
+const char *sendmail_who(void); /* "name(uid)" of the real user, for messages */
+
+/* sendmail_drop.c: the record stream to postdrop, or (root) to the maildrop file. */
+void sendmail_drop_open(void);
+int sendmail_put(int type, const void *data, size_t len);
+void sendmail_drop_close(void); /* returns only when the file is committed */
 
 /* sendmail_input.c: copies the message from in to the record stream. */
 struct sendmail_input {
@@ -70,9 +76,9 @@ struct sendmail_input {
     size_t header_limit; /* -t: bytes of one recipient header looked at */
 };
 #define SM_INPUT_OK 0
-#define SM_INPUT_WRITE (-1) /* the record stream failed: postdrop went away */
+#define SM_INPUT_WRITE (-1) /* the record stream failed (sendmail_put) */
 #define SM_INPUT_READ (-2)  /* standard input failed */
-int sendmail_copy_input(struct vstream *in, struct vstream *out, struct sendmail_input *state);
+int sendmail_copy_input(struct vstream *in, struct sendmail_input *state);
 
 /* sendmail_modes.c */
 void sendmail_run_postqueue(const struct sendmail_args *args) __attribute__((noreturn));

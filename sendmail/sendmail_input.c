@@ -1,13 +1,14 @@
 /*
  * sendmail_input - copy a message from standard input into the record
- * stream for postdrop, line by line, as Postfix's sendmail does.
+ * stream (sendmail_put: postdrop's pipe or the maildrop file), line by
+ * line, as Postfix's sendmail does.
  *
- *   sendmail_copy_input(in, out, &state)
+ *   sendmail_copy_input(in, &state)
  *       reads IN up to its end, or up to a line with a lone "." when
  *       state.dot_ends is set, and writes one 'N' record per line (without
  *       its newline). A line longer than QFILE_PIECE_MAX bytes goes out as
  *       'L' pieces and a final 'N', so memory use is one piece whatever
- *       the input. Returns SM_INPUT_OK, SM_INPUT_WRITE (OUT failed: errno)
+ *       the input. Returns SM_INPUT_OK, SM_INPUT_WRITE (sendmail_put failed)
  *       or SM_INPUT_READ (IN failed: errno).
  *
  * Line endings follow sendmail_fix_line_endings: "always" removes the CR
@@ -121,7 +122,7 @@ sendmail_from_line(const char *data, size_t len)
 }
 
 int
-sendmail_copy_input(struct vstream *in, struct vstream *out, struct sendmail_input *state)
+sendmail_copy_input(struct vstream *in, struct sendmail_input *state)
 {
     struct vstring *line = vstring_alloc(4096);
     struct sm_copy cp = {state, vstring_alloc(1024), 0, 1};
@@ -163,7 +164,7 @@ sendmail_copy_input(struct vstream *in, struct vstream *out, struct sendmail_inp
         }
         if (!partial && whole && state->dot_ends && len == 1 && data[0] == '.')
             break;
-        if (held_cr && !(whole && len == 0) && record_put(out, REC_TYPE_CONT, "\r", 1) < 0) {
+        if (held_cr && !(whole && len == 0) && sendmail_put(REC_TYPE_CONT, "\r", 1) < 0) {
             ret = SM_INPUT_WRITE;
             break;
         }
@@ -173,7 +174,7 @@ sendmail_copy_input(struct vstream *in, struct vstream *out, struct sendmail_inp
         if (state->extract)
             sendmail_watch_header(&cp, data, len, !partial, whole);
         if ((whole || len > 0) &&
-            record_put(out, whole ? REC_TYPE_NORM : REC_TYPE_CONT, data, len) < 0) {
+            sendmail_put(whole ? REC_TYPE_NORM : REC_TYPE_CONT, data, len) < 0) {
             ret = SM_INPUT_WRITE;
             break;
         }
@@ -181,7 +182,7 @@ sendmail_copy_input(struct vstream *in, struct vstream *out, struct sendmail_inp
     }
     if (ret == SM_INPUT_OK && vstream_error(in))
         ret = SM_INPUT_READ;
-    if (ret == SM_INPUT_OK && partial && !skipping && record_put(out, REC_TYPE_NORM, "", 0) < 0)
+    if (ret == SM_INPUT_OK && partial && !skipping && sendmail_put(REC_TYPE_NORM, "", 0) < 0)
         ret = SM_INPUT_WRITE;
     if (state->extract && cp.in_header)
         sendmail_check_header(&cp);

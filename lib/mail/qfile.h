@@ -143,6 +143,7 @@ struct qfile;
 /* Writing. */
 struct qfile *qfile_create(const char *queue, int long_ids, mode_t mode, struct vstring *why);
 const char *qfile_id(const struct qfile *qf);
+const char *qfile_path(const struct qfile *qf); /* where it is (being) written */
 const char *qfile_error(const struct qfile *qf);
 int qfile_put_record(struct qfile *qf, int type, const void *data, size_t len);
 int qfile_put_time(struct qfile *qf, const struct timeval *tv);

@@ -49,6 +49,12 @@ qfile_id(const struct qfile *qf)
 }
 
 const char *
+qfile_path(const struct qfile *qf)
+{
+    return qf->path;
+}
+
+const char *
 qfile_error(const struct qfile *qf)
 {
     return qf->error && vstring_len(qf->error) ? vstring_str(qf->error) : NULL;

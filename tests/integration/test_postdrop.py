@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from tern_instance import BIN, TEST_BIN, children_of, wait_for
+from tern_instance import BIN, TEST_BIN, children_of, program_env, wait_for
 from test_sendmail import Message, Submit, TIMEOUT, err
 
 UID0 = "postdrop: warning: uid=0: "
@@ -129,18 +129,18 @@ def test_stalled_input_times_out(sub):
 
 
 def test_interrupted_sendmail_leaves_nothing(sub):
+    """Run by root, sendmail writes the maildrop file itself (no postdrop
+    child); an interrupt removes the temporary file before it dies."""
     proc = subprocess.Popen([os.path.join(BIN, "sendmail"), "bob"], stdin=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={"MAIL_CONFIG": sub.conf})
+                            stderr=subprocess.PIPE, env=program_env(MAIL_CONFIG=sub.conf))
     try:
         proc.stdin.write(b"Subject: x\n\nsome text\n")
         proc.stdin.flush()
-        kids = wait_for(lambda: children_of(proc.pid))
-        assert kids
         assert wait_for(lambda: any(n.startswith(".tmp") for n in sub.files()))
+        assert children_of(proc.pid) == []
         os.kill(proc.pid, signal.SIGINT)
         assert wait_for(lambda: proc.poll() is not None)
-        assert proc.returncode != 0
-        assert wait_for(lambda: not any(os.path.exists(f"/proc/{k}") for k in kids))
+        assert proc.returncode == -signal.SIGINT
         assert sub.files() == []
     finally:
         if proc.poll() is None:
@@ -150,19 +150,47 @@ def test_interrupted_sendmail_leaves_nothing(sub):
         proc.stderr.close()
 
 
+def test_postdrop_removes_its_file_when_input_ends_early(sub):
+    proc = subprocess.Popen([os.path.join(BIN, "postdrop"), "-r"], stdin=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=program_env(MAIL_CONFIG=sub.conf))
+    try:
+        proc.stdin.write(rec("S", "root") + rcpt("bob") + rec("M") + rec("N", "half"))
+        proc.stdin.flush()
+        assert wait_for(lambda: any(n.startswith(".tmp") for n in sub.files()))
+        proc.stdin.close()
+        assert wait_for(lambda: proc.poll() is not None)
+        assert proc.returncode != 0
+        assert UID0 + "premature end of input; no message was queued" in \
+            proc.stderr.read().decode()
+        assert sub.files() == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=5)
+        if not proc.stdin.closed:
+            proc.stdin.close()
+        proc.stderr.close()
+
+
 @pytest.mark.parametrize("value,allowed", [
     ("static:anyone", True), ("root", True), ("nobody, daemon", False),
     ("!root, static:anyone", False), (f"inline:{{ root=yes }}", True),
 ])
 def test_authorized_submit_users(sub, value, allowed):
+    """sendmail checks the list itself, as Postfix's sendmail does (same text,
+    exit 75); postdrop checks it again for whoever runs it directly."""
     sub.inst.write_main_cf({"authorized_submit_users": value})
     res = sub.sendmail("bob", input=b"x\n")
+    direct = postdrop(sub, stream())
     if allowed:
         assert res.returncode == 0, err(res)
-        assert len(sub.files()) == 1
+        assert direct.returncode == 0, err(direct)
+        assert len(sub.files()) == 2
     else:
         assert res.returncode == 75
-        assert "postdrop: fatal: User root(0) is not allowed to submit mail" in err(res)
+        assert err(res) == "sendmail: fatal: User root(0) is not allowed to submit mail\n"
+        assert direct.returncode != 0
+        assert "postdrop: fatal: User root(0) is not allowed to submit mail" in err(direct)
         assert sub.files() == []
 
 
@@ -175,26 +203,30 @@ def test_usage_errors(sub):
 
 # --- an unprivileged user ------------------------------------------------------------
 
-def unprivileged(sub, tmp_etc, config_dir, data, program="sendmail", args=("bob",)):
-    """Runs PROGRAM as nobody with a set-gid postdrop, and /etc/postfix replaced by
-    tmp_etc in a private mount namespace (the default main.cf decides which
-    configuration directories a user may name)."""
+def unprivileged(sub, tmp_etc, config_dir, data, program="sendmail", args=("bob",),
+                 postdrop=None, env=None):
+    """Runs PROGRAM as nobody with a set-gid postdrop (a copy of POSTDROP, default
+    the build's), and /etc/postfix replaced by tmp_etc in a private mount
+    namespace (the default main.cf decides which configuration directories a
+    user may name). ENV: more environment variables."""
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
         pytest.skip("needs root, unshare and setpriv")
     sbin = os.path.join(sub.inst.base, "sbin")
     if not os.path.isdir(sbin):
         os.mkdir(sbin)
         os.chmod(sbin, 0o755)
-        for name in ("sendmail", "postdrop"):
-            shutil.copy(os.path.join(BIN, name), sbin)
+        shutil.copy(os.path.join(BIN, "sendmail"), sbin)
+        shutil.copy(postdrop or os.path.join(BIN, "postdrop"), os.path.join(sbin, "postdrop"))
         import grp
         os.chown(os.path.join(sbin, "postdrop"), 0, grp.getgrnam("postdrop").gr_gid)
         os.chmod(os.path.join(sbin, "postdrop"), 0o2555)
         sub.inst.write_main_cf({"command_directory": sbin})
     script = ('mount --bind "$1" /etc/postfix && shift && '
               'exec setpriv --reuid nobody --regid nogroup --clear-groups "$@"')
+    extra = [f"{name}={value}" for name, value in (env or {}).items()]
     return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", tmp_etc, "env",
-                           f"MAIL_CONFIG={config_dir}", os.path.join(sbin, program), *args],
+                           f"MAIL_CONFIG={config_dir}", *extra, os.path.join(sbin, program),
+                           *args],
                           input=data, capture_output=True, timeout=TIMEOUT, cwd="/")
 
 
@@ -235,27 +267,13 @@ def test_user_submission_is_owned_by_the_user(sub, parameter):
 
 # --- crash safety: stop postdrop at every step of the commit -------------------------
 
-@pytest.mark.parametrize("step", [0, 1, 2, 3, 4])
-def test_commit_fault_at_every_step(sub, step):
-    fault = os.path.join(TEST_BIN, "tern-test-postdrop-fault")
-    if not os.access(fault, os.X_OK):
-        pytest.skip("tern-test-postdrop-fault is not built")
-    cmd_dir = os.path.join(sub.inst.base, "fault-bin")
-    os.mkdir(cmd_dir)
-    shutil.copy(fault, os.path.join(cmd_dir, "postdrop"))
-    sub.inst.write_main_cf({"command_directory": cmd_dir})
-    res = sub.sendmail("bob", input=b"Subject: crash\n\nbody\n",
-                       env={"TERN_COMMIT_FAULT_STEP": str(step)})
+def check_commit_outcome(sub, ok, step):
+    """Before the rename nothing is committed; after it, the file is complete (a
+    retry by the user gives a duplicate, never a loss); recovery removes the
+    temporary files whose writer is gone."""
     committed = [n for n in sub.files() if not n.startswith(".")]
-    if res.returncode == 0:
-        assert len(committed) == 1, "sendmail exited 0 without a committed file"
-    if step == 0:
-        assert res.returncode == 0, err(res)
-    else:
-        assert res.returncode == 75 and "postdrop was killed" not in err(res)
-        assert "postdrop failed (exit status 99)" in err(res)
-    # Before the rename nothing is committed; after it, the file is complete (a
-    # retry by the user gives a duplicate, never a loss).
+    if ok:
+        assert len(committed) == 1, "exit 0 without a committed file"
     assert len(committed) == (1 if step == 0 or step >= 3 else 0)
     for name in committed:
         check = subprocess.run([os.path.join(BIN, "postcat"), "-c", sub.conf,
@@ -263,7 +281,6 @@ def test_commit_fault_at_every_step(sub, step):
                                timeout=TIMEOUT)
         assert check.returncode == 0, check.stderr
         assert Message(os.path.join(sub.maildrop, name)).lines[-1] == b"body"
-    # Recovery: temporary files whose writer is gone are removed once stale.
     old = time.time() - 7200
     for name in sub.files():
         if name.startswith(".tmp"):
@@ -273,3 +290,46 @@ def test_commit_fault_at_every_step(sub, step):
     assert rec_res.returncode == 0, rec_res.stderr
     assert [n for n in sub.files() if n.startswith(".")] == []
     assert [n for n in sub.files() if not n.startswith(".")] == committed
+
+
+def fault_program(name):
+    path = os.path.join(TEST_BIN, name)
+    if not os.access(path, os.X_OK):
+        pytest.skip(f"{name} is not built")
+    return path
+
+
+@pytest.mark.parametrize("step", [0, 1, 2, 3, 4])
+def test_postdrop_commit_fault_at_every_step(sub, step):
+    fault = fault_program("tern-test-postdrop-fault")
+    res = sub.run("postdrop", "-r", path=fault, input=stream(lines=(b"Subject: crash", b"",
+                                                                     b"body")),
+                  env={"TERN_COMMIT_FAULT_STEP": str(step)})
+    assert res.returncode == (0 if step == 0 else 99), err(res)
+    check_commit_outcome(sub, res.returncode == 0, step)
+
+
+@pytest.mark.parametrize("step", [0, 1, 2, 3, 4])
+def test_sendmail_commit_fault_at_every_step(sub, step):
+    """Run by root, sendmail commits the maildrop file itself."""
+    fault = fault_program("tern-test-sendmail-fault")
+    res = sub.run("sendmail", "bob", path=fault, input=b"Subject: crash\n\nbody\n",
+                  env={"TERN_COMMIT_FAULT_STEP": str(step)})
+    assert res.returncode == (0 if step == 0 else 99), err(res)
+    check_commit_outcome(sub, res.returncode == 0, step)
+
+
+@pytest.mark.skipif(bool(os.environ.get("TERN_SANITIZE")),
+                    reason="the sanitizer runtime cannot run a set-gid program as a user")
+@pytest.mark.parametrize("step", [0, 1, 2, 3, 4])
+def test_user_sendmail_with_postdrop_commit_fault(sub, step):
+    """A user's sendmail runs postdrop; it exits 0 only when postdrop did."""
+    fault = fault_program("tern-test-postdrop-fault")
+    etc = default_main_cf(sub, f"alternate_config_directories = {sub.conf}\n")
+    res = unprivileged(sub, etc, sub.conf, b"Subject: crash\n\nbody\n", postdrop=fault,
+                       env={"TERN_COMMIT_FAULT_STEP": str(step)})
+    if step == 0:
+        assert res.returncode == 0, err(res)
+    else:
+        assert res.returncode == 75 and "postdrop failed (exit status 99)" in err(res), err(res)
+    check_commit_outcome(sub, res.returncode == 0, step)
