@@ -14,7 +14,9 @@
  *               nothing still counts as a wake-up (length 0);
  *   unix-dgram  one datagram (a longer one is cut to trigger_size).
  * Around each trigger the process reports TAKEN and AVAIL and counts one
- * use; max_use, max_idle and the master's going away stop it between
+ * use; the datagrams already waiting when one arrives (a burst of log
+ * records) are served between one TAKEN and one AVAIL, each still one
+ * use. max_use, max_idle and the master's going away stop it between
  * triggers (server.unlimited ignores the first two).
  *
  * Stand-alone (-S): standard input, up to trigger_size bytes or end of
@@ -35,18 +37,17 @@
 
 #define TRIGGER_SERVER_SIZE 1024
 #define TRIGGER_SERVER_READ_MS 2000 /* for a stream trigger's bytes */
+#define TRIGGER_SERVER_DGRAM_BATCH 64 /* datagrams served between TAKEN and AVAIL */
 
 static char *trigger_server_buf;
 static size_t trigger_server_size;
 
-/* Hands one trigger to the service, from TAKEN to AVAIL. */
+/* Hands one trigger to the service and counts the use; may end the process. */
 static void
-trigger_server_run(ssize_t len)
+trigger_server_serve(ssize_t len)
 {
     const struct mail_server *server = mail_server_state.server;
 
-    mail_server_idle_disarm();
-    mail_server_status(MASTER_STAT_TAKEN);
     mail_server_enter();
     trigger_server_buf[len] = 0;
     if (msg_verbose)
@@ -55,6 +56,15 @@ trigger_server_run(ssize_t len)
     mail_server_leave();
     if (mail_server_count_use() || mail_server_stop_due())
         mail_server_exit();
+}
+
+/* One trigger, from TAKEN to AVAIL. */
+static void
+trigger_server_run(ssize_t len)
+{
+    mail_server_idle_disarm();
+    mail_server_status(MASTER_STAT_TAKEN);
+    trigger_server_serve(len);
     mail_server_status(MASTER_STAT_AVAIL);
     mail_server_idle_arm();
 }
@@ -115,17 +125,38 @@ trigger_server_stream_event(int event, void *context)
     trigger_server_run(n);
 }
 
+/*
+ * The datagrams waiting on the socket, up to TRIGGER_SERVER_DGRAM_BATCH,
+ * each its own trigger and use, between one TAKEN and one AVAIL: a burst
+ * of log records costs the master one pair of status records, not one
+ * per record.
+ */
 static void
 trigger_server_dgram_event(int event, void *context)
 {
+    int fd = (int)(long)context;
+    int taken = 0;
     ssize_t n;
 
     (void)event;
-    n = recv((int)(long)context, trigger_server_buf, trigger_server_size, MSG_DONTWAIT);
-    if (n >= 0)
-        trigger_server_run(n);
-    else if (errno != EAGAIN && errno != EINTR)
-        msg_warn("receive datagram: %m");
+    for (int i = 0; i < TRIGGER_SERVER_DGRAM_BATCH; i++) {
+        n = recv(fd, trigger_server_buf, trigger_server_size, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                msg_warn("receive datagram: %m");
+            break;
+        }
+        if (!taken) {
+            mail_server_idle_disarm();
+            mail_server_status(MASTER_STAT_TAKEN);
+            taken = 1;
+        }
+        trigger_server_serve(n);
+    }
+    if (taken) {
+        mail_server_status(MASTER_STAT_AVAIL);
+        mail_server_idle_arm();
+    }
 }
 
 static void __attribute__((noreturn)) trigger_server_alone(void)

@@ -428,6 +428,37 @@ def test_trigger_over_unix_dgram(inst):
                                         f"trigger pid={child.pid} len=6: second"]
 
 
+def test_dgram_burst_is_one_taken_avail_pair_and_each_datagram_one_use(inst):
+    listener = inst.unix_listener(socket.SOCK_DGRAM, "dgram")
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    inst.sockets.append(sender)
+    for i in range(10):  # waiting before the child starts: one burst
+        sender.sendto(b"record %d" % i, str(inst.tmp / "dgram"))
+    out = inst.tmp / "triggers"
+    child = inst.spawn(["-t", "unix-dgram", "-n", "postlog", "trigger", str(out)], [listener])
+    child.expect_status(AVAIL)
+    child.expect_status(TAKEN)
+    child.expect_status(AVAIL)
+    assert read_lines_until(out, 10)[9] == f"trigger pid={child.pid} len=8: record 9"
+    assert child.read_status(timeout=0.5) is None  # no pair per datagram
+    sender.sendto(b"later", str(inst.tmp / "dgram"))
+    child.expect_status(TAKEN)
+    child.expect_status(AVAIL)
+
+
+def test_dgram_burst_still_counts_max_use(inst):
+    listener = inst.unix_listener(socket.SOCK_DGRAM, "dgram")
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    inst.sockets.append(sender)
+    for i in range(10):
+        sender.sendto(b"record %d" % i, str(inst.tmp / "dgram"))
+    out = inst.tmp / "triggers"
+    child = inst.spawn(["-t", "unix-dgram", "-n", "postlog", "-o", "max_use=4", "trigger",
+                        str(out)], [listener])
+    assert child.wait() == 0
+    assert len(read_lines_until(out, 4)) == 4
+
+
 # --- privileges ----------------------------------------------------------------
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
