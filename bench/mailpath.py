@@ -7,6 +7,13 @@ services without chroot, a mail spool, an aliases file) and the same work:
                      user's mailbox; timed from the first submission until
                      the mailbox holds N messages
   sendmail->Maildir  the same to a Maildir (an alias to DIR/Maildir/)
+  user:sendmail->mbox  sendmail->mbox run by "nobody" instead of root: each
+                     message then goes through the set-gid postdrop (run by
+                     root, Tern's sendmail writes the maildrop file itself;
+                     Postfix's always runs postdrop). The submitting loop runs
+                     in a private mount namespace whose /etc/postfix/main.cf
+                     lists both instances in alternate_config_directories, as
+                     postdrop requires of a user naming another configuration.
   delivery->mbox     N messages queued on hold (header_checks HOLD), then
                      "postsuper -H ALL" and "postqueue -f"; timed from the
                      release until the mailbox holds N
@@ -119,11 +126,13 @@ class Instance:
         subprocess.run(["chown", "nobody", os.path.dirname(self.maildir.rstrip("/"))],
                        check=True)
         self.commands = paths["commands"]
+        if system == "tern":
+            self.commands = self.setgid_commands(paths["commands"])
         settings = {
             "compatibility_level": "3.6",
             "queue_directory": self.queue,
             "data_directory": os.path.join(self.base, "data"),
-            "command_directory": paths["commands"],
+            "command_directory": self.commands,
             "daemon_directory": paths["daemons"],
             "meta_directory": paths["meta"],
             "shlib_directory": "/usr/lib/postfix" if system == "postfix" else "no",
@@ -152,6 +161,23 @@ class Instance:
             f.write("/^Subject: held/ HOLD\n")
         self.cmd("postalias", f"{self.conf}/aliases")
         self.cgroup = Cgroup(os.path.basename(self.base))
+
+    def setgid_commands(self, build_bin):
+        """A command directory as an installation has it: postdrop and postqueue
+        set-gid postdrop (copies), the rest links to the build."""
+        import grp
+        sbin = os.path.join(self.base, "sbin")
+        os.mkdir(sbin)
+        os.chmod(sbin, 0o755)
+        for name in os.listdir(build_bin):
+            target = os.path.join(sbin, name)
+            if name in ("postdrop", "postqueue"):
+                shutil.copy(os.path.join(build_bin, name), target)
+                os.chown(target, 0, grp.getgrnam("postdrop").gr_gid)
+                os.chmod(target, 0o2555)
+            else:
+                os.symlink(os.path.join(build_bin, name), target)
+        return sbin
 
     def env(self):
         return {"PATH": "/usr/sbin:/usr/bin:/bin", "MAIL_CONFIG": self.conf}
@@ -189,30 +215,46 @@ def message(i, subject="bench"):
     return f"Subject: {subject} {i}\nFrom: bench@bench.test\n\n{body}".encode()
 
 
-def submit_all(inst, rcpt, subject):
-    """Runs sendmail N times, S at a time; returns False on any failure.
+def user_etc(inst):
+    """A default main.cf that lets a user name the instance's configuration."""
+    etc = os.path.join(inst.base, "etc-postfix")
+    os.mkdir(etc)
+    with open(os.path.join(etc, "main.cf"), "w") as f:
+        f.write(f"alternate_config_directories = {inst.conf}\n")
+    os.chmod(etc, 0o755)
+    return etc
+
+
+def submit_all(inst, rcpt, subject, user="root"):
+    """Runs sendmail N times, S at a time, as USER; returns False on any failure.
 
     The loop runs in a child Python that is in the instance's cgroup from
     the start, so each sendmail is started without a fork of this (large)
     process and without a preexec_fn: what the cgroup counts is sendmail,
     the rest of the instance and a small share of the submitting loop, the
     same for both systems."""
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--submit", inst.commands,
-                           rcpt, subject], env={**inst.env(), "N": str(N), "S": str(S)}, cwd="/",
+    args = [sys.executable, os.path.abspath(__file__), "--submit", inst.commands, rcpt, subject,
+            user]
+    if user != "root":
+        args = ["unshare", "-m", "sh", "-c", 'mount --bind "$1" /etc/postfix && shift && exec "$@"',
+                "sh", user_etc(inst), *args]
+    proc = subprocess.run(args, env={**inst.env(), "N": str(N), "S": str(S)}, cwd="/",
                           preexec_fn=inst.cgroup.enter, timeout=WAIT * 2)
     return proc.returncode == 0
 
 
-def submit_loop(commands, rcpt, subject):
+def submit_loop(commands, rcpt, subject, user):
     """The child side of submit_all: exits 0 when every sendmail did."""
     procs = []
     ok = True
+    as_user = {} if user == "root" else {"user": user, "group": "nogroup", "extra_groups": []}
     for i in range(N):
         if len(procs) >= S:
             ok &= procs.pop(0).wait(WAIT) == 0
         proc = subprocess.Popen([os.path.join(commands, "sendmail"), "-i", "-f",
                                  "bench@bench.test", rcpt], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/",
+                                **as_user)
         proc.stdin.write(message(i, subject))
         proc.stdin.close()
         procs.append(proc)
@@ -238,6 +280,8 @@ def run_case(system, case):
         start = time.monotonic()
         if case == "sendmail->mbox":
             ok = submit_all(inst, "root", "bench") and wait_count(inst.count_mbox, N)
+        elif case == "user:sendmail->mbox":
+            ok = submit_all(inst, "root", "bench", "nobody") and wait_count(inst.count_mbox, N)
         elif case == "sendmail->Maildir":
             ok = submit_all(inst, "maildir", "bench") and wait_count(inst.count_maildir, N)
         else:
@@ -274,10 +318,10 @@ def show(value, fmt):
 def main():
     if os.geteuid() != 0:
         sys.exit("mailpath: needs root")
-    cases = ["sendmail->mbox", "sendmail->Maildir", "delivery->mbox"]
+    cases = ["sendmail->mbox", "user:sendmail->mbox", "sendmail->Maildir", "delivery->mbox"]
     systems = [s for s in SYSTEMS if os.path.exists(os.path.join(SYSTEMS[s]["daemons"], "qmgr"))]
     print(f"mail path benchmark: N={N} messages, S={S} sendmail at a time, best of {ROUNDS}")
-    print(f"{'':18} {'system':8} {'msg/s':>9} {'cpu ms/msg':>11}")
+    print(f"{'':20} {'system':8} {'msg/s':>9} {'cpu ms/msg':>11}")
     for case in cases:
         found = {}
         for system in systems:
@@ -285,16 +329,16 @@ def main():
             r = found[system]
             rate = r[0] if r else None
             cpu = r[1] * 1000 if r and r[1] is not None else None
-            print(f"{case:18} {system:8} {show(rate, '9.1f')} {show(cpu, '11.2f')}"
+            print(f"{case:20} {system:8} {show(rate, '9.1f')} {show(cpu, '11.2f')}"
                   + ("" if r else "   (failed)"))
         t, p = found.get("tern"), found.get("postfix")
         if t and p:
             cpu_ratio = t[1] / p[1] if t[1] is not None and p[1] else None
-            print(f"{case:18} {'ratio':8} {t[0] / p[0]:9.2f} {show(cpu_ratio, '11.2f')}"
+            print(f"{case:20} {'ratio':8} {t[0] / p[0]:9.2f} {show(cpu_ratio, '11.2f')}"
                   "   (throughput tern/postfix; cpu tern/postfix)")
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--submit"]:
-        submit_loop(*sys.argv[2:5])
+        submit_loop(*sys.argv[2:6])
     main()
