@@ -55,10 +55,12 @@ struct bounce_notice {
     const char *to;        /* who receives the notice */
     const char *dsn_envid; /* "" when none */
     const char *myhostname;
-    time_t arrival;      /* of the original; 0 when not known */
-    time_t now;          /* the notice's date */
-    long size_limit;     /* bounce_size_limit */
-    long queue_lifetime; /* maximal_queue_lifetime, seconds (delay notices) */
+    const char *mail_name; /* for Received: and X-<mail_name> Diagnostic-Code; NULL: "Tern" */
+    const char *notice_id; /* the notice's own queue id, for its Received:; NULL: none */
+    time_t arrival;        /* of the original; 0 when not known */
+    time_t now;            /* the notice's date */
+    long size_limit;       /* bounce_size_limit */
+    long queue_lifetime;   /* maximal_queue_lifetime, seconds (delay notices) */
     const struct bounce_rcpt *rcpts;
     size_t rcpt_count;
     struct qfile *qf; /* the original, for its content; NULL when not available */

@@ -10,15 +10,20 @@
  *       the Subject: text; Postfix's wording, which people and filters
  *       know.
  *
- * The notice has three parts: a short text for people (the wording is
- * Tern's own), the message/delivery-status report (Reporting-MTA,
+ * The notice's headers are in Postfix's order: Received: (when
+ * notice.notice_id is known), Date:, From: Mail Delivery System
+ * <MAILER-DAEMON@host>, Subject:, To:, Auto-Submitted:, MIME-Version:,
+ * Content-Type:, Content-Transfer-Encoding: (cleanup adds Message-Id:).
+ * Three parts follow: a short text for people (utf-8, 8bit; the wording
+ * is Tern's own), the message/delivery-status report (Reporting-MTA,
  * X-Tern-Queue-ID, X-Tern-Sender, Original-Envelope-Id, Arrival-Date,
- * then per recipient Final-Recipient, Original-Recipient when known,
- * Action, Status, Remote-MTA and Diagnostic-Code for remote deliveries,
- * Last-Attempt-Date, Will-Retry-Until for delays), and the original:
- * the whole message as message/rfc822, or its headers as
- * text/rfc822-headers when notice.headers_only is set or the message is
- * larger than notice.size_limit. No original part when notice.qf is
+ * then per recipient Final-Recipient, Original-Recipient (the DSN ORCPT
+ * as recorded, "rfc822;addr"), Action, Status, Remote-MTA and an smtp
+ * Diagnostic-Code for remote replies, else "X-<mail_name>; reason",
+ * Will-Retry-Until for delays), and the original with a Return-Path:
+ * first, as delivered: the whole message as message/rfc822, or its
+ * headers as text/rfc822-headers when notice.headers_only is set or the
+ * message is larger than notice.size_limit; both 8bit. No original part when notice.qf is
  * NULL (the queue file could not be read). Header values that come from
  * outside (addresses, reasons) have control characters replaced, so they
  * cannot break the notice's structure. The boundary is made of the
@@ -177,12 +182,12 @@ bounce_report_rcpt(struct bounce_out *out, const struct bounce_notice *n,
 
     bounce_printf(out, "Final-Recipient: rfc822; %s", r->address);
     if (semi != NULL && semi > r->dsn_orcpt)
-        bounce_printf(out, "Original-Recipient: %.*s; %s", (int)(semi - r->dsn_orcpt), r->dsn_orcpt,
-                      semi + 1);
+        bounce_printf(out, "Original-Recipient: %s", r->dsn_orcpt);
     else if (*r->orig_rcpt && strcasecmp(r->orig_rcpt, r->address) != 0)
         bounce_printf(out, "Original-Recipient: rfc822; %s", r->orig_rcpt);
     bounce_printf(out, "Action: %s", r->action);
     bounce_printf(out, "Status: %s", r->status);
+    said = NULL;
     if (bounce_relay_remote(r->relay)) {
         len = (int)strcspn(r->relay, "[:");
         bounce_printf(out, "Remote-MTA: dns; %.*s", len, r->relay);
@@ -193,8 +198,9 @@ bounce_report_rcpt(struct bounce_out *out, const struct bounce_notice *n,
             bounce_printf(out, "Diagnostic-Code: smtp; %.*s", len, said);
         }
     }
-    if (r->time > 0)
-        bounce_printf(out, "Last-Attempt-Date: %s", bounce_date(date, sizeof(date), r->time));
+    if (said == NULL && *r->reason)
+        bounce_printf(out, "Diagnostic-Code: X-%s; %s", n->mail_name ? n->mail_name : "Tern",
+                      r->reason);
     if (n->kind == BOUNCE_KIND_DELAY && n->arrival > 0 && n->queue_lifetime > 0)
         bounce_printf(out, "Will-Retry-Until: %s",
                       bounce_date(date, sizeof(date), n->arrival + n->queue_lifetime));
@@ -272,6 +278,17 @@ bounce_original(struct bounce_out *out, const struct bounce_notice *n, int heade
     return ret < 0 ? -1 : 0;
 }
 
+/* The Return-Path: the original gets first, as at delivery. */
+static void
+bounce_return_path(struct bounce_out *out, const struct bounce_notice *n)
+{
+    struct vstring *addr = vstring_alloc(100);
+
+    quote_822_local(addr, n->sender, QUOTE_FLAG_8BITCLEAN);
+    bounce_printf(out, "Return-Path: <%s>", vstring_str(addr));
+    vstring_free(addr);
+}
+
 /* The boundary: queue id, time and host name. */
 static void
 bounce_boundary(struct vstring *boundary, const struct bounce_notice *n)
@@ -287,10 +304,16 @@ bounce_headers(struct bounce_out *out, const struct bounce_notice *n, const char
     char date[64];
 
     quote_822_local(to, n->to, QUOTE_FLAG_8BITCLEAN);
-    bounce_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)", n->myhostname);
+    bounce_date(date, sizeof(date), n->now);
+    if (n->notice_id) {
+        bounce_printf(out, "Received: by %s (%s)", n->myhostname,
+                      n->mail_name ? n->mail_name : "Tern");
+        bounce_printf(out, "\tid %s; %s", n->notice_id, date);
+    }
+    bounce_printf(out, "Date: %s", date);
+    bounce_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>", n->myhostname);
     bounce_printf(out, "Subject: %s", bounce_subject(n));
     bounce_printf(out, "To: %s", vstring_str(to));
-    bounce_printf(out, "Date: %s", bounce_date(date, sizeof(date), n->now));
     bounce_put(out, "Auto-Submitted: auto-replied");
     bounce_put(out, "MIME-Version: 1.0");
     bounce_put(out, "Content-Type: multipart/report; report-type=delivery-status;");
@@ -321,7 +344,8 @@ bounce_compose(const struct bounce_notice *n, bounce_put_fn put, void *context)
     bounce_headers(&out, n, vstring_str(boundary));
     bounce_printf(&out, "--%s", vstring_str(boundary));
     bounce_put(&out, "Content-Description: Notification");
-    bounce_put(&out, "Content-Type: text/plain; charset=us-ascii");
+    bounce_put(&out, "Content-Type: text/plain; charset=utf-8");
+    bounce_put(&out, "Content-Transfer-Encoding: 8bit");
     bounce_put(&out, "");
     bounce_intro(&out, n);
     bounce_human_rcpts(&out, n);
@@ -342,7 +366,9 @@ bounce_compose(const struct bounce_notice *n, bounce_put_fn put, void *context)
                       headers_only ? " Headers" : "");
         bounce_printf(&out, "Content-Type: %s",
                       headers_only ? "text/rfc822-headers" : "message/rfc822");
+        bounce_put(&out, "Content-Transfer-Encoding: 8bit");
         bounce_put(&out, "");
+        bounce_return_path(&out, n);
         (void)bounce_original(&out, n, headers_only);
         bounce_put(&out, "");
     }

@@ -34,6 +34,10 @@
  * "postmaster delay notification", "sender delivery status
  * notification").
  *
+ * A message that cleanup queued only to return it (content refused by
+ * header/body checks, message_size_limit or hopcount_limit: the
+ * bounce_reason attribute) comes back as its headers, as Postfix's does.
+ *
  * Result: 0 when every needed notice to the sender (or the double
  * bounce) was committed, or none was needed; -1 when it could not be
  * sent (cleanup down or refusing, the log unreadable): qmgr keeps the
@@ -154,7 +158,7 @@ bounce_put_cleanup(void *context, const char *line, size_t len)
 
 /* Submits one notice from ENV_SENDER; 0 with its id in id_out, or -1. */
 static int
-bounce_submit(const struct bounce_notice *n, const char *env_sender, struct vstring *id_out)
+bounce_submit(struct bounce_notice *n, const char *env_sender, struct vstring *id_out)
 {
     struct qfile_rcpt rcpt = {REC_RCPT_PENDING, 0, n->to, "", ""};
     struct vstring *why = vstring_alloc(100);
@@ -170,6 +174,7 @@ bounce_submit(const struct bounce_notice *n, const char *env_sender, struct vstr
         return -1;
     }
     vstring_strcpy(id_out, cleanup_queue_id(cl));
+    n->notice_id = vstring_str(id_out);
     gettimeofday(&tv, NULL);
     if (cleanup_put_time(cl, &tv) < 0 || cleanup_put_attr(cl, "rewrite_context", "local") < 0 ||
         cleanup_put_sender(cl, env_sender) < 0 || cleanup_put_rcpt(cl, &rcpt) < 0 ||
@@ -177,6 +182,7 @@ bounce_submit(const struct bounce_notice *n, const char *env_sender, struct vstr
         /* cleanup_finish reports the sticky write error. */
     }
     status = cleanup_finish(cl, why);
+    n->notice_id = NULL;
     if (status != CLEANUP_STAT_OK)
         msg_warn("%s: cannot send notice to <%s>: %s", n->queue_id, n->to,
                  vstring_len(why) ? vstring_str(why) : "cleanup refused it");
@@ -201,6 +207,28 @@ bounce_send_one(struct bounce_notice *n, const struct bounce_log *rcpts, const c
 }
 
 /* Opens the original; fills in the arrival time. NULL when not readable. */
+/*
+ * True when cleanup refused the content and the message is queued only
+ * to be returned (a bounce_reason attribute in the extracted section).
+ * Leaves QF at the start of the content.
+ */
+static int
+bounce_content_refused(struct qfile *qf)
+{
+    struct vstring *why = vstring_alloc(100);
+    struct qfile_rec rec;
+    int type, found = 0;
+
+    if (qfile_seek(qf, qfile_info(qf)->extracted_offset, why) == 0) {
+        while (!found && (type = qfile_read(qf, &rec, why)) > 0 && type != REC_TYPE_END)
+            found = type == REC_TYPE_ATTR && strcmp(rec.name, "bounce_reason") == 0;
+    }
+    if (qfile_seek_content(qf, why) < 0)
+        msg_warn("%s: %s", qfile_id(qf), vstring_str(why));
+    vstring_free(why);
+    return found;
+}
+
 static struct qfile *
 bounce_open_original(const struct bounce_msg *msg, time_t *arrival)
 {
@@ -361,6 +389,7 @@ bounce_notice_send(const char *request, const struct bounce_msg *msg, struct vst
     n.sender = msg->sender;
     n.dsn_envid = msg->dsn_envid;
     n.myhostname = mail_conf_get("myhostname");
+    n.mail_name = mail_conf_get("mail_name");
     n.now = time(NULL);
     n.size_limit = mail_conf_get_int("bounce_size_limit");
     n.queue_lifetime = mail_conf_get_time("maximal_queue_lifetime");
@@ -368,6 +397,9 @@ bounce_notice_send(const char *request, const struct bounce_msg *msg, struct vst
     n.qf = bounce_open_original(msg, &n.arrival);
     if (strcmp(log_queue, MAIL_QUEUE_BOUNCE) == 0) {
         n.kind = BOUNCE_KIND_FAILURE;
+        /* Content cleanup refused comes back as headers, as Postfix's does. */
+        if (n.qf && bounce_content_refused(n.qf))
+            n.headers_only = 1;
         ret = bounce_failure(&n, &all, id_out);
     } else if (strcmp(log_queue, MAIL_QUEUE_DEFER) == 0) {
         n.kind = BOUNCE_KIND_DELAY;

@@ -154,6 +154,7 @@ cleanup_check_tables(void)
                           cleanup_cf.virtual_alias_maps,
                           cleanup_cf.header_checks,
                           cleanup_cf.mime_header_checks,
+                          cleanup_cf.nested_header_checks,
                           cleanup_cf.body_checks,
                           cleanup_cf.sender_bcc_maps,
                           cleanup_cf.recipient_bcc_maps};
@@ -286,6 +287,13 @@ cleanup_pre_init(const char *service, char **args)
         cf->mime_header_checks = cf->header_checks;
     else
         cf->mime_header_checks = cleanup_maps("mime_header_checks", check_flags);
+    if (strcmp(mail_conf_get("nested_header_checks"), mail_conf_get("header_checks")) == 0)
+        cf->nested_header_checks = cf->header_checks;
+    else if (strcmp(mail_conf_get("nested_header_checks"), mail_conf_get("mime_header_checks")) ==
+             0)
+        cf->nested_header_checks = cf->mime_header_checks;
+    else
+        cf->nested_header_checks = cleanup_maps("nested_header_checks", check_flags);
     cf->body_checks = cleanup_maps("body_checks", check_flags);
     cf->sender_bcc_maps = cleanup_maps("sender_bcc_maps", map_flags);
     cf->recipient_bcc_maps = cleanup_maps("recipient_bcc_maps", map_flags);
@@ -311,10 +319,12 @@ cleanup_pre_init(const char *service, char **args)
     cf->mime_nesting_limit = mail_conf_get_int("mime_nesting_limit");
     cf->header_address_token_limit = mail_conf_get_int("header_address_token_limit");
     cf->enable_original_recipient = mail_conf_get_bool("enable_original_recipient");
+    cf->disable_mime_input = mail_conf_get_bool("disable_mime_input_processing");
     cf->always_add_missing_headers = mail_conf_get_bool("always_add_missing_headers");
     cf->enable_long_queue_ids = mail_conf_get_bool("enable_long_queue_ids");
     cf->myhostname = mystrdup(mail_conf_get("myhostname"));
     cf->myorigin = mystrdup(mail_conf_get("myorigin"));
+    cf->remote_header_domain = mystrdup(mail_conf_get("remote_header_rewrite_domain"));
     cf->mail_name = mystrdup(mail_conf_get("mail_name"));
     cf->header_from_format = mystrdup(mail_conf_get("header_from_format"));
     cf->undisclosed_recipients_header = mystrdup(mail_conf_get("undisclosed_recipients_header"));

@@ -47,6 +47,7 @@ struct cleanup_config {
     struct maps *virtual_alias_maps;
     struct maps *header_checks;
     struct maps *mime_header_checks;
+    struct maps *nested_header_checks;
     struct maps *body_checks;
     struct maps *sender_bcc_maps;
     struct maps *recipient_bcc_maps;
@@ -72,10 +73,12 @@ struct cleanup_config {
     long mime_nesting_limit;
     long header_address_token_limit;
     int enable_original_recipient;
+    int disable_mime_input; /* disable_mime_input_processing */
     int always_add_missing_headers;
     int enable_long_queue_ids;
     const char *myhostname;
     const char *myorigin;
+    const char *remote_header_domain; /* remote_header_rewrite_domain */
     const char *mail_name;
     const char *header_from_format;
     const char *undisclosed_recipients_header;
@@ -98,6 +101,7 @@ enum cleanup_section {
 #define CLEANUP_IN_BODY 0
 #define CLEANUP_IN_PRIMARY 1 /* the primary header section */
 #define CLEANUP_IN_PART 2    /* the headers of a multipart body part */
+#define CLEANUP_IN_NESTED 3  /* the headers of an attached message/rfc822 */
 
 /* The message being made. */
 struct cleanup_state {
@@ -131,6 +135,9 @@ struct cleanup_state {
     int size_exceeded;
     int hop_count;
     int seen_from, seen_date, seen_msgid, seen_rcpt_header;
+    int resent; /* the message has Resent- headers (RFC 5322 3.6.6) */
+    int seen_resent_from, seen_resent_date, seen_resent_msgid;
+    int nested_next;               /* the headers being read announce an attached message */
     struct argv *extracted;        /* recipients from To/Cc/Bcc (extract_recipients) */
     struct argv *extracted_resent; /* from Resent-To/Cc/Bcc: used when not empty */
     struct argv *boundaries;       /* of the open multiparts, outermost first */
@@ -175,6 +182,7 @@ void cleanup_addr_bcc(struct cleanup_state *state, struct maps *maps, const char
 void cleanup_mime_type(struct cleanup_state *state, struct vstring *header);
 int cleanup_mime_boundary(struct cleanup_state *state, const char *text, size_t len);
 void cleanup_mime_part_header(struct cleanup_state *state, struct vstring *header);
+int cleanup_mime_is_header(const char *name);
 
 /* cleanup_checks.c */
 #define CLEANUP_CHECK_KEEP 0 /* output the text as it is (or replaced) */

@@ -13,7 +13,8 @@
  *       canonical_maps, masquerading, then virtual_alias_maps expansion
  *       (recursive, bounded by virtual_alias_recursion_limit and
  *       virtual_alias_expansion_limit); each result that was not written
- *       yet becomes a pending recipient record (duplicates are dropped;
+ *       yet becomes a pending recipient record (duplicates, the same
+ *       address with the same original recipient and NOTIFY, are dropped;
  *       at most duplicate_filter_limit addresses are remembered for that).
  *       The original recipient is kept unless enable_original_recipient
  *       is off. A recipient without a DSN ORCPT gets "rfc822;" and its
@@ -24,7 +25,10 @@
  *       recipients for the end of the message (CLEANUP_FLAG_BCC_OK).
  *   cleanup_addr_header(state, class, addr, result)
  *       an address in a header: the same steps for header_sender or
- *       header_recipient (no virtual aliasing).
+ *       header_recipient (no virtual aliasing). Mail from a remote
+ *       client (rewrite_context remote) has its headers rewritten only
+ *       when remote_header_rewrite_domain is set (cleanup_header.c), with
+ *       trivial-rewrite's "remote" rule, which appends that domain.
  *
  * All addresses are in internal (unquoted) form. A table lookup error
  * makes the message fail with CLEANUP_STAT_DEFER (try again later), as
@@ -203,7 +207,7 @@ void
 cleanup_addr_header(struct cleanup_state *state, int class, const char *addr,
                     struct vstring *result)
 {
-    cleanup_addr_rewrite(state, "local", addr, result);
+    cleanup_addr_rewrite(state, state->local_context ? "local" : "remote", addr, result);
     cleanup_map_class(state, class, result);
 }
 
@@ -264,8 +268,13 @@ cleanup_out_recipient(struct cleanup_state *state, const struct qfile_rcpt *rcpt
                       const char *address)
 {
     struct qfile_rcpt out = *rcpt;
-    char *key = mystrdup(address);
+    struct vstring *buf = vstring_alloc(100);
+    char *key;
 
+    /* As Postfix: the same address with another original or NOTIFY is kept. */
+    vstring_sprintf(buf, "%d\n%s\n%s", rcpt->notify, rcpt->orig_rcpt ? rcpt->orig_rcpt : "",
+                    address);
+    key = vstring_export(buf);
     if (htable_find(state->dups, key) != NULL) {
         myfree(key);
         return;

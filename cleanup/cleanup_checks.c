@@ -8,6 +8,9 @@
  *       "\n") or the body line. Actions: REJECT [text] (CLEANUP_STAT_CONT,
  *       "5.7.1 message content rejected" unless a text is given), WARN,
  *       INFO, DISCARD, HOLD, REDIRECT address, FILTER transport:nexthop,
+ *       BCC user@domain (a blind copy recipient with NOTIFY=NEVER, added
+ *       at the end of the message like always_bcc; an address without a
+ *       local part and a domain gets a warning and is ignored),
  *       IGNORE (the text is dropped), PREPEND text (written before),
  *       REPLACE text (TEXT is replaced), DUNNO and OK (nothing). An
  *       unknown action is logged and ignored. Returns
@@ -18,6 +21,10 @@
  *       "ID: reject: header Subject: x from local; from=<s> to=<r>: 5.7.1 ..."
  *
  * A lookup error makes the message fail with CLEANUP_STAT_DEFER.
+ * The checks apply only when the client asked for them with
+ * CLEANUP_FLAG_FILTER (pickup, smtpd): mail the system makes itself
+ * (bounce notices, which quote the original) is not inspected, as
+ * Postfix does with its empty internal_mail_filter_classes.
  */
 #include <ctype.h>
 #include <string.h>
@@ -94,6 +101,21 @@ cleanup_check_header_text(struct cleanup_state *state, struct maps *maps, const 
     return 1;
 }
 
+/* BCC user@domain: a blind copy recipient for the end of the message. */
+static void
+cleanup_check_bcc(struct cleanup_state *state, struct maps *maps, const char *class,
+                  struct vstring *text, const char *arg)
+{
+    const char *at = strrchr(arg, '@');
+
+    if (at == NULL || at == arg || at[1] == 0 || arg[strcspn(arg, " \t")] != 0) {
+        msg_warn("bad BCC address \"%s\" in %s map -- need user@domain", arg, maps->title);
+        return;
+    }
+    cleanup_log_action(state, "bcc", class, vstring_str(text), arg);
+    argv_add(state->bcc, arg);
+}
+
 int
 cleanup_checks(struct cleanup_state *state, struct maps *maps, const char *class,
                struct vstring *text)
@@ -104,6 +126,8 @@ cleanup_checks(struct cleanup_state *state, struct maps *maps, const char *class
     size_t n;
     int verdict = CLEANUP_CHECK_KEEP;
 
+    if ((state->flags & CLEANUP_FLAG_FILTER) == 0)
+        return CLEANUP_CHECK_KEEP;
     if ((value = maps_find(maps, vstring_str(text), 0)) == NULL) {
         if (maps->error != DICT_ERR_NONE)
             cleanup_fail(state, CLEANUP_STAT_DEFER, "4.3.0 %s lookup failure", maps->title);
@@ -135,6 +159,8 @@ cleanup_checks(struct cleanup_state *state, struct maps *maps, const char *class
         cleanup_log_action(state, "filter", class, vstring_str(text), arg);
         myfree(state->filter);
         state->filter = mystrdup(arg);
+    } else if (strcasecmp(action, "BCC") == 0) {
+        cleanup_check_bcc(state, maps, class, text, arg);
     } else if (strcasecmp(action, "IGNORE") == 0) {
         verdict = CLEANUP_CHECK_DROP;
     } else if (strcasecmp(action, "PREPEND") == 0) {

@@ -11,8 +11,11 @@
  *       kept as written (they become the recipients' orig_rcpt) for the
  *       extracted section (those of Resent-To:, Resent-Cc: and
  *       Resent-Bcc: instead when the message has any); address headers
- *       get their addresses rewritten (rewrite_context local only:
- *       trivial-rewrite "local", canonical maps and masquerading per
+ *       get their addresses rewritten (rewrite_context local, as all
+ *       pickup mail is: trivial-rewrite "local"; rewrite_context remote,
+ *       the mail of a client that local_header_rewrite_clients does not
+ *       list: only when remote_header_rewrite_domain is set, with the
+ *       "remote" rule; then canonical maps and masquerading per
  *       header_sender / header_recipient) and rebuilt only when an
  *       address changed. The first address of Return-Receipt-To: and
  *       Errors-To: is kept for the P and K records. Headers named in
@@ -22,7 +25,13 @@
  *       the hop count check, then for local submissions (or
  *       always_add_missing_headers) the missing Message-Id:, Date:,
  *       From: (with full_name per header_from_format) and the
- *       undisclosed_recipients_header.
+ *       undisclosed_recipients_header. A message with any of the
+ *       RFC 5322 Resent- headers (Resent-From, -Sender, -Date, -To, -Cc,
+ *       -Bcc, -Message-Id, -Reply-To) gets the missing Resent-Message-Id:,
+ *       Resent-Date: and Resent-From: instead, and its own Message-Id:,
+ *       Date: and From: are left as they are; the log then says
+ *       "resent-message-id=<...>" and, without a Message-Id:,
+ *       "message-id=<>", as Postfix's does.
  */
 #include <ctype.h>
 #include <string.h>
@@ -147,12 +156,6 @@ cleanup_header_first_addr(struct vstring *header)
     return result;
 }
 
-static int
-cleanup_is_mime_header(const char *name)
-{
-    return strncasecmp(name, "Content-", 8) == 0 || strcasecmp(name, "MIME-Version") == 0;
-}
-
 /* Is the header one of message_drop_headers (Bcc:, Return-Path:, ...)? */
 static int
 cleanup_header_dropped(const char *name)
@@ -165,17 +168,56 @@ cleanup_header_dropped(const char *name)
     return 0;
 }
 
+/* Logs the first Message-Id: or Resent-Message-Id: as Postfix does. */
+static void
+cleanup_header_log_id(struct cleanup_state *state, const char *label, struct vstring *header)
+{
+    const char *value = header_line_value(vstring_str(header));
+
+    header_line_unfold(state->scratch, value ? value : "", value ? strlen(value) : 0);
+    msg_info("%s: %s=%s", state->queue_id, label, vstring_str(state->scratch));
+}
+
+/* Notes the headers whose absence cleanup_header_done repairs. */
+static void
+cleanup_header_seen(struct cleanup_state *state, const char *name, struct vstring *header)
+{
+    static const char *const resent[] = {"Resent-Bcc",    "Resent-Cc",         "Resent-Date",
+                                         "Resent-From",   "Resent-Message-Id", "Resent-Reply-To",
+                                         "Resent-Sender", "Resent-To",         NULL};
+
+    for (int i = 0; resent[i]; i++)
+        if (strcasecmp(name, resent[i]) == 0)
+            state->resent = 1;
+    if (strcasecmp(name, "Message-Id") == 0 && !state->seen_msgid) {
+        state->seen_msgid = 1;
+        cleanup_header_log_id(state, "message-id", header);
+    }
+    if (strcasecmp(name, "Resent-Message-Id") == 0 && !state->seen_resent_msgid) {
+        state->seen_resent_msgid = 1;
+        cleanup_header_log_id(state, "resent-message-id", header);
+    }
+    if (strcasecmp(name, "Date") == 0)
+        state->seen_date = 1;
+    if (strcasecmp(name, "Resent-Date") == 0)
+        state->seen_resent_date = 1;
+    if (strcasecmp(name, "From") == 0)
+        state->seen_from = 1;
+    if (strcasecmp(name, "Resent-From") == 0)
+        state->seen_resent_from = 1;
+}
+
 void
 cleanup_header(struct cleanup_state *state, struct vstring *header)
 {
     struct vstring *name = vstring_alloc(32);
-    const char *value;
     struct maps *checks;
     int kind, extract;
 
     header_line_name(name, vstring_str(header));
-    checks = cleanup_is_mime_header(vstring_str(name)) ? cleanup_cf.mime_header_checks
-                                                       : cleanup_cf.header_checks;
+    checks = cleanup_mime_is_header(vstring_str(name)) && !cleanup_cf.disable_mime_input
+                 ? cleanup_cf.mime_header_checks
+                 : cleanup_cf.header_checks;
     if (checks != NULL && cleanup_checks(state, checks, "header", header) != CLEANUP_CHECK_KEEP) {
         vstring_free(name);
         return;
@@ -186,17 +228,7 @@ cleanup_header(struct cleanup_state *state, struct vstring *header)
         state->hop_count++;
     if (strcasecmp(vstring_str(name), "Content-Type") == 0)
         cleanup_mime_type(state, header);
-    if (strcasecmp(vstring_str(name), "Message-Id") == 0 && !state->seen_msgid) {
-        state->seen_msgid = 1;
-        value = header_line_value(vstring_str(header));
-        header_line_unfold(state->scratch, value, strlen(value));
-        msg_info("%s: message-id=%s", state->queue_id, vstring_str(state->scratch));
-    }
-    if (strcasecmp(vstring_str(name), "Date") == 0)
-        state->seen_date = 1;
-    if (strcasecmp(vstring_str(name), "From") == 0 ||
-        strcasecmp(vstring_str(name), "Resent-From") == 0)
-        state->seen_from = 1;
+    cleanup_header_seen(state, vstring_str(name), header);
     if (kind == CLEANUP_HDR_RCPT && strncasecmp(vstring_str(name), "Resent-", 7) != 0 &&
         strcasecmp(vstring_str(name), "Bcc") != 0)
         state->seen_rcpt_header = 1;
@@ -206,7 +238,7 @@ cleanup_header(struct cleanup_state *state, struct vstring *header)
         cleanup_header_extract(state, header, strncasecmp(vstring_str(name), "Resent-", 7) == 0);
     else
         extract = 0;
-    if (kind != CLEANUP_HDR_OTHER && state->local_context)
+    if (kind != CLEANUP_HDR_OTHER && (state->local_context || *cleanup_cf.remote_header_domain))
         cleanup_header_addrs(
             state, kind == CLEANUP_HDR_SENDER ? CLEANUP_CLASS_HDR_FROM : CLEANUP_CLASS_HDR_RCPT,
             vstring_str(name), header);
@@ -219,9 +251,9 @@ cleanup_header(struct cleanup_state *state, struct vstring *header)
     vstring_free(name);
 }
 
-/* The From: header Postfix makes from the sender and full_name. */
+/* The From: header (NAME) Postfix makes from the sender and full_name. */
 static void
-cleanup_make_from(struct cleanup_state *state, struct vstring *out)
+cleanup_make_from(struct cleanup_state *state, const char *hname, struct vstring *out)
 {
     const char *full_name = cleanup_attr(state, "full_name");
     struct vstring *addr = vstring_alloc(100);
@@ -229,13 +261,13 @@ cleanup_make_from(struct cleanup_state *state, struct vstring *out)
     int obsolete = strcasecmp(cleanup_cf.header_from_format, "obsolete") == 0;
 
     if (*state->sender == 0) {
-        vstring_sprintf(out, "From: MAILER-DAEMON");
+        vstring_sprintf(out, "%s: MAILER-DAEMON", hname);
     } else {
         quote_822_local(addr, state->sender, 0);
         if (full_name == NULL || *full_name == 0) {
-            vstring_sprintf(out, "From: %s", vstring_str(addr));
+            vstring_sprintf(out, "%s: %s", hname, vstring_str(addr));
         } else if (obsolete) {
-            vstring_sprintf(out, "From: %s (%s)", vstring_str(addr), full_name);
+            vstring_sprintf(out, "%s: %s (%s)", hname, vstring_str(addr), full_name);
         } else {
             if (strpbrk(full_name, "()<>[]:;@\\,.\"!%") != NULL) {
                 vstring_strcpy(name, "\"");
@@ -248,52 +280,68 @@ cleanup_make_from(struct cleanup_state *state, struct vstring *out)
             } else {
                 vstring_strcpy(name, full_name);
             }
-            vstring_sprintf(out, "From: %s <%s>", vstring_str(name), vstring_str(addr));
+            vstring_sprintf(out, "%s: %s <%s>", hname, vstring_str(name), vstring_str(addr));
         }
     }
     vstring_free(addr);
     vstring_free(name);
 }
 
-void
-cleanup_header_done(struct cleanup_state *state)
+/*
+ * Adds the missing Message-Id:, Date: and From: (PREFIX "") or, for a
+ * message with Resent- headers, their Resent- forms (PREFIX "Resent-").
+ */
+static void
+cleanup_add_missing(struct cleanup_state *state, const char *prefix, int have_id, int have_date,
+                    int have_from)
 {
     struct vstring *buf = vstring_alloc(100);
+    struct vstring *name = vstring_alloc(32);
     char stamp[32];
     struct tm tm;
 
-    if (state->header_done) {
-        vstring_free(buf);
-        return;
+    if (!have_id) {
+        gmtime_r(&state->arrival.tv_sec, &tm);
+        strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+        vstring_sprintf(buf, "%sMessage-Id: <%s.%s@%s>", prefix, stamp, state->queue_id,
+                        cleanup_cf.myhostname);
+        cleanup_out_text(state, vstring_str(buf));
+        msg_info("%s: %smessage-id=<%s.%s@%s>", state->queue_id, *prefix ? "resent-" : "", stamp,
+                 state->queue_id, cleanup_cf.myhostname);
     }
+    if (!have_date) {
+        vstring_sprintf(buf, "%sDate: %s", prefix,
+                        cleanup_mail_date(state->scratch, state->arrival.tv_sec));
+        cleanup_out_text(state, vstring_str(buf));
+    }
+    if (!have_from) {
+        vstring_sprintf(name, "%sFrom", prefix);
+        cleanup_make_from(state, vstring_str(name), buf);
+        cleanup_out_text(state, vstring_str(buf));
+    }
+    vstring_free(buf);
+    vstring_free(name);
+}
+
+void
+cleanup_header_done(struct cleanup_state *state)
+{
+    if (state->header_done)
+        return;
     state->header_done = 1;
     if (state->hop_count >= cleanup_cf.hopcount_limit)
         cleanup_fail(state, CLEANUP_STAT_HOPS, "5.4.6 too many hops");
     if (state->local_context || cleanup_cf.always_add_missing_headers) {
-        if (!state->seen_msgid) {
-            gmtime_r(&state->arrival.tv_sec, &tm);
-            strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
-            vstring_sprintf(buf, "Message-Id: <%s.%s@%s>", stamp, state->queue_id,
-                            cleanup_cf.myhostname);
-            cleanup_out_text(state, vstring_str(buf));
-            msg_info("%s: message-id=<%s.%s@%s>", state->queue_id, stamp, state->queue_id,
-                     cleanup_cf.myhostname);
+        if (state->resent) {
+            cleanup_add_missing(state, "Resent-", state->seen_resent_msgid, state->seen_resent_date,
+                                state->seen_resent_from);
+        } else {
+            cleanup_add_missing(state, "", state->seen_msgid, state->seen_date, state->seen_from);
             state->seen_msgid = 1;
-        }
-        if (!state->seen_date) {
-            vstring_strcpy(buf, "Date: ");
-            cleanup_out_text(state,
-                             vstring_str(vstring_strcat(
-                                 buf, cleanup_mail_date(state->scratch, state->arrival.tv_sec))));
-        }
-        if (!state->seen_from) {
-            cleanup_make_from(state, buf);
-            cleanup_out_text(state, vstring_str(buf));
         }
         if (!state->seen_rcpt_header && *cleanup_cf.undisclosed_recipients_header)
             cleanup_out_text(state, cleanup_cf.undisclosed_recipients_header);
     }
     if (!state->seen_msgid)
         msg_info("%s: message-id=<>", state->queue_id);
-    vstring_free(buf);
 }

@@ -19,11 +19,14 @@
  * body_checks_size_limit bytes of the body) and out; a body line longer
  * than line_length_limit is handled and written in pieces of about that
  * size (L records), so memory does not grow with the line. The headers
- * of multipart body parts are collected the same way and go to
- * cleanup_mime_part_header (cleanup_mime.c). Once the content
+ * of multipart body parts and of attached messages are collected the
+ * same way and go to cleanup_mime_part_header (cleanup_mime.c). Once the content
  * passes message_size_limit nothing more is written, and the message
- * fails with CLEANUP_STAT_SIZE. Returns -1 (reason in state->scratch)
- * for a record that breaks the protocol.
+ * fails with CLEANUP_STAT_SIZE ("5.3.4 message file too big", as
+ * Postfix says; with CLEANUP_FLAG_BOUNCE it is queued to be returned, and
+ * the bounce daemon returns its headers only, so the cut does not show).
+ * Returns -1 (reason in state->scratch) for a record that breaks the
+ * protocol.
  */
 #include <string.h>
 #include <time.h>
@@ -156,16 +159,21 @@ cleanup_flush_header(struct cleanup_state *state)
         cleanup_mime_part_header(state, state->header);
 }
 
-/* The end of a header section (primary or of a part). */
+/*
+ * The end of a header section (primary, of a part or of an attached
+ * message). After a blank line (BLANK) the headers of an attached
+ * message may follow.
+ */
 static void
-cleanup_end_headers(struct cleanup_state *state)
+cleanup_end_headers(struct cleanup_state *state, int blank)
 {
     cleanup_flush_header(state);
     if (state->in_header == CLEANUP_IN_PRIMARY) {
         state->in_header = CLEANUP_IN_BODY;
         cleanup_header_done(state);
     }
-    state->in_header = CLEANUP_IN_BODY;
+    state->in_header = blank && state->nested_next ? CLEANUP_IN_NESTED : CLEANUP_IN_BODY;
+    state->nested_next = 0;
 }
 
 /* A body line; a multipart boundary starts a part's headers. */
@@ -174,8 +182,10 @@ cleanup_body(struct cleanup_state *state, struct vstring *line)
 {
     cleanup_body_line(state, line, 1);
     if (state->boundaries->argc > 0 &&
-        cleanup_mime_boundary(state, vstring_str(line), vstring_len(line)))
+        cleanup_mime_boundary(state, vstring_str(line), vstring_len(line))) {
         state->in_header = CLEANUP_IN_PART;
+        state->nested_next = 0;
+    }
 }
 
 /* One complete physical line of content. */
@@ -201,7 +211,7 @@ cleanup_line(struct cleanup_state *state, struct vstring *line)
         state->header_pending = 1;
         return;
     }
-    cleanup_end_headers(state);
+    cleanup_end_headers(state, len == 0);
     if (len == 0)
         cleanup_out_line(state, "", 0);
     else
@@ -214,7 +224,8 @@ cleanup_count(struct cleanup_state *state, size_t len)
     state->size += (long)len;
     if (cleanup_cf.message_size_limit > 0 && state->size > cleanup_cf.message_size_limit &&
         !state->size_exceeded) {
-        cleanup_fail(state, CLEANUP_STAT_SIZE, "5.3.4 message size exceeds fixed limit");
+        msg_warn("%s: queue file size limit exceeded", state->queue_id);
+        cleanup_fail(state, CLEANUP_STAT_SIZE, "5.3.4 message file too big");
         state->size_exceeded = 1;
     }
 }
@@ -269,7 +280,7 @@ cleanup_message_end(struct cleanup_state *state)
         vstring_reset(state->line);
     }
     if (state->in_header != CLEANUP_IN_BODY)
-        cleanup_end_headers(state);
+        cleanup_end_headers(state, 0);
     if (state->qf && qfile_begin_extracted(state->qf) < 0)
         cleanup_fail(state, CLEANUP_STAT_WRITE, "4.3.0 queue file write error");
 }

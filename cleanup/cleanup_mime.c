@@ -1,22 +1,32 @@
 /*
- * cleanup_mime - just enough MIME structure for mime_header_checks to see
- * the headers of multipart body parts, not only the primary ones.
+ * cleanup_mime - just enough MIME structure for mime_header_checks and
+ * nested_header_checks to see the headers of multipart body parts and of
+ * attached messages, not only the primary ones.
  *
  *   cleanup_mime_type(state, header)
- *       a Content-Type: header (primary or of a part): for multipart/(anything)
- *       its boundary is pushed on the stack of open multiparts (at most
- *       mime_nesting_limit deep; deeper ones are not followed).
+ *       a Content-Type: header (primary, of a part or of an attached
+ *       message): for multipart/(anything) its boundary is pushed on the
+ *       stack of open multiparts (at most mime_nesting_limit deep; deeper
+ *       ones are not followed); message/rfc822 and message/global (whatever
+ *       the Content-Transfer-Encoding) set state->nested_next: after the
+ *       blank line that ends these headers come the headers of the
+ *       attached message (CLEANUP_IN_NESTED).
  *   cleanup_mime_boundary(state, text, len)
  *       a body line: 1 when it is "--BOUNDARY" of an open multipart (a
  *       part's headers follow; multiparts opened inside the previous part
  *       are closed), 0 otherwise; "--BOUNDARY--" closes that multipart.
  *   cleanup_mime_part_header(state, header)
- *       one header of a body part: Content-* and MIME-Version headers go
- *       through mime_header_checks; then it is written.
+ *       one header of a body part or of an attached message, as Postfix
+ *       classifies them: Content-* and MIME-Version headers, and every
+ *       header of a multipart body part, go through mime_header_checks;
+ *       the other headers of an attached message through
+ *       nested_header_checks; then it is written.
+ *   cleanup_mime_is_header(name)
+ *       1 for Content-* and MIME-Version.
  *
- * Headers of attached messages (message/rfc822) are body lines here
- * (nested_header_checks is not applied). Malformed MIME never fails a
- * message: what is not recognized is body.
+ * With disable_mime_input_processing=yes none of this happens: all after
+ * the primary headers is body. Malformed MIME never fails a message:
+ * what is not recognized is body.
  */
 #include <ctype.h>
 #include <string.h>
@@ -61,6 +71,30 @@ cleanup_mime_find_boundary(const char *value)
     return NULL;
 }
 
+/* Is the Content-Type value that of an attached message? */
+static int
+cleanup_mime_is_message(const char *value)
+{
+    static const char *const types[] = {"message/rfc822", "message/global", NULL};
+    size_t len;
+
+    while (isspace((unsigned char)*value))
+        value++;
+    for (int i = 0; types[i]; i++) {
+        len = strlen(types[i]);
+        if (strncasecmp(value, types[i], len) == 0 &&
+            (value[len] == 0 || value[len] == ';' || isspace((unsigned char)value[len])))
+            return 1;
+    }
+    return 0;
+}
+
+int
+cleanup_mime_is_header(const char *name)
+{
+    return strncasecmp(name, "Content-", 8) == 0 || strcasecmp(name, "MIME-Version") == 0;
+}
+
 void
 cleanup_mime_type(struct cleanup_state *state, struct vstring *header)
 {
@@ -68,10 +102,15 @@ cleanup_mime_type(struct cleanup_state *state, struct vstring *header)
     struct vstring *unfolded;
     char *boundary;
 
-    if (value == NULL || (long)state->boundaries->argc >= cleanup_cf.mime_nesting_limit)
+    if (value == NULL || cleanup_cf.disable_mime_input)
         return;
     unfolded = vstring_alloc(100);
     header_line_unfold(unfolded, value, strlen(value));
+    state->nested_next = cleanup_mime_is_message(vstring_str(unfolded));
+    if ((long)state->boundaries->argc >= cleanup_cf.mime_nesting_limit) {
+        vstring_free(unfolded);
+        return;
+    }
     if ((boundary = cleanup_mime_find_boundary(vstring_str(unfolded))) != NULL) {
         argv_add(state->boundaries, boundary);
         myfree(boundary);
@@ -104,14 +143,13 @@ void
 cleanup_mime_part_header(struct cleanup_state *state, struct vstring *header)
 {
     struct vstring *name = vstring_alloc(32);
-    int mime;
+    struct maps *checks;
 
     header_line_name(name, vstring_str(header));
-    mime = strncasecmp(vstring_str(name), "Content-", 8) == 0 ||
-           strcasecmp(vstring_str(name), "MIME-Version") == 0;
-    if (mime && cleanup_cf.mime_header_checks &&
-        cleanup_checks(state, cleanup_cf.mime_header_checks, "header", header) !=
-            CLEANUP_CHECK_KEEP) {
+    checks = state->in_header == CLEANUP_IN_NESTED && !cleanup_mime_is_header(vstring_str(name))
+                 ? cleanup_cf.nested_header_checks
+                 : cleanup_cf.mime_header_checks;
+    if (checks && cleanup_checks(state, checks, "header", header) != CLEANUP_CHECK_KEEP) {
         vstring_free(name);
         return;
     }

@@ -47,7 +47,7 @@
 /* Request flags (the flags attribute). */
 #define CLEANUP_FLAG_NONE 0
 #define CLEANUP_FLAG_BOUNCE (1 << 0)  /* bounce bad mail to the sender instead of refusing it */
-#define CLEANUP_FLAG_FILTER (1 << 1)  /* apply content_filter */
+#define CLEANUP_FLAG_FILTER (1 << 1)  /* apply header/body checks and content_filter */
 #define CLEANUP_FLAG_HOLD (1 << 2)    /* put the message on hold */
 #define CLEANUP_FLAG_DISCARD (1 << 3) /* accept and throw away */
 #define CLEANUP_FLAG_BCC_OK (1 << 4)  /* always_bcc, sender/recipient_bcc_maps apply */

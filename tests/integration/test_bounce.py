@@ -162,7 +162,8 @@ def test_bounce_sends_notice_to_sender(inst):
     text = inst.postcat(new_id)
     assert "sender: \n" in text
     assert "recipient: alice@example.com\n" in text
-    for want in ["From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\n",
+    for want in [f"Received: by mx.example.org (Tern)\n\tid {new_id}; ",
+                 "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n",
                  "Subject: Undelivered Mail Returned to Sender\n",
                  "Content-Type: multipart/report; report-type=delivery-status;\n",
                  '<bob@example.com> (expanded from <bobby@example.com>): unknown user: "bob"\n',
@@ -174,7 +175,9 @@ def test_bounce_sends_notice_to_sender(inst):
                  "Final-Recipient: rfc822; bob@example.com\n"
                  "Original-Recipient: rfc822; bobby@example.com\n"
                  "Action: failed\nStatus: 5.1.1\n",
-                 "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n\n"
+                 "Diagnostic-Code: X-Tern; unknown user: \"bob\"\n",
+                 "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n"
+                 "Content-Transfer-Encoding: 8bit\n\nReturn-Path: <alice@example.com>\n"
                  "Subject: lunch\nFrom: alice@example.com\n\nsee you at noon\n"]:
         assert want in text, want
     assert "carol@example.com" not in text.split("*** MESSAGE CONTENTS")[1]
@@ -190,7 +193,8 @@ def test_ret_hdrs_returns_headers_only(inst):
     reply = inst.request("bounce", "bounce", msg_id, ret=2)
     assert reply["status"] == 0 and reply["queue_id"]
     text = inst.postcat(reply["queue_id"])
-    assert "Content-Type: text/rfc822-headers\n\nSubject: lunch\nFrom: alice@example.com\n\n--" \
+    assert ("Content-Type: text/rfc822-headers\nContent-Transfer-Encoding: 8bit\n\n"
+            "Return-Path: <alice@example.com>\nSubject: lunch\nFrom: alice@example.com\n\n--") \
         in text
     assert "see you at noon" not in text
 

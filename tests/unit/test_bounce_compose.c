@@ -118,6 +118,8 @@ make_notice(int kind, struct qfile **qfp)
     n.to = "alice@example.com";
     n.dsn_envid = "";
     n.myhostname = "mx.example.org";
+    n.mail_name = "Tern";
+    n.notice_id = "4SbXNt1Qv2zABCD";
     n.arrival = 1700000000;
     n.now = 1700000200;
     n.size_limit = 100000;
@@ -141,10 +143,12 @@ test_failure_notice_exact(void **state)
     assert_int_equal(bounce_compose(&n, collect, NULL), 0);
     qfile_close(qf);
     vstring_sprintf(expect,
-                    "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\n"
+                    "Received: by mx.example.org (Tern)\n"
+                    "\tid 4SbXNt1Qv2zABCD; Tue, 14 Nov 2023 22:16:40 +0000 (UTC)\n"
+                    "Date: Tue, 14 Nov 2023 22:16:40 +0000 (UTC)\n"
+                    "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n"
                     "Subject: Undelivered Mail Returned to Sender\n"
                     "To: alice@example.com\n"
-                    "Date: Tue, 14 Nov 2023 22:16:40 +0000 (UTC)\n"
                     "Auto-Submitted: auto-replied\n"
                     "MIME-Version: 1.0\n"
                     "Content-Type: multipart/report; report-type=delivery-status;\n"
@@ -155,7 +159,8 @@ test_failure_notice_exact(void **state)
                     "\n"
                     "--%s.1700000200/mx.example.org\n"
                     "Content-Description: Notification\n"
-                    "Content-Type: text/plain; charset=us-ascii\n"
+                    "Content-Type: text/plain; charset=utf-8\n"
+                    "Content-Transfer-Encoding: 8bit\n"
                     "\n"
                     "Delivery report from the mail system at host mx.example.org.\n"
                     "\n"
@@ -180,12 +185,14 @@ test_failure_notice_exact(void **state)
                     "Final-Recipient: rfc822; bob@example.com\n"
                     "Action: failed\n"
                     "Status: 5.1.1\n"
-                    "Last-Attempt-Date: Tue, 14 Nov 2023 22:15:00 +0000 (UTC)\n"
+                    "Diagnostic-Code: X-Tern; unknown user: \"bob\"\n"
                     "\n"
                     "--%s.1700000200/mx.example.org\n"
                     "Content-Description: Undelivered Message\n"
                     "Content-Type: message/rfc822\n"
+                    "Content-Transfer-Encoding: 8bit\n"
                     "\n"
+                    "Return-Path: <alice@example.com>\n"
                     "Subject: hello\n"
                     "From: alice@example.com\n"
                     "\n",
@@ -212,7 +219,9 @@ test_headers_only(void **state)
     n.headers_only = 1; /* RET=HDRS */
     assert_int_equal(bounce_compose(&n, collect, NULL), 0);
     assert_non_null(strstr(vstring_str(text), "Content-Description: Undelivered Message Headers\n"
-                                              "Content-Type: text/rfc822-headers\n\n"
+                                              "Content-Type: text/rfc822-headers\n"
+                                              "Content-Transfer-Encoding: 8bit\n\n"
+                                              "Return-Path: <alice@example.com>\n"
                                               "Subject: hello\nFrom: alice@example.com\n\n--"));
     assert_null(strstr(vstring_str(text), "bye"));
 
@@ -243,7 +252,7 @@ test_delay_and_reports(void **state)
     n.headers_only = 1;
     assert_int_equal(bounce_compose(&n, collect, NULL), 0);
     assert_non_null(strstr(vstring_str(text), "Subject: Delayed Mail (still being retried)\n"));
-    assert_non_null(strstr(vstring_str(text), "Original-Recipient: rfc822; Bob@Example.COM\n"
+    assert_non_null(strstr(vstring_str(text), "Original-Recipient: rfc822;Bob@Example.COM\n"
                                               "Action: delayed\nStatus: 4.4.1\n"
                                               "Remote-MTA: dns; mx.example.com\n"
                                               "Diagnostic-Code: smtp; 451 4.4.1 try later\n"));
