@@ -40,6 +40,7 @@
 #include "config/mail_params.h"
 #include "mail/mail_connect.h"
 #include "mail/mail_queue.h"
+#include "mail/maildrop.h"
 #include "mail/user_list.h"
 #include "postdrop.h"
 #include "util/argv.h"
@@ -101,6 +102,7 @@ main(int argc, char **argv)
 {
     char *config_dir;
     const char *queue_directory;
+    int status;
     int c;
 
     sane_stdio();
@@ -139,8 +141,10 @@ main(int argc, char **argv)
     mail_queue_configure();
     vstream_set_timeout(vstream_stdin(), (int)mail_conf_get_time("daemon_timeout"));
     msg_set_cleanup(postdrop_fatal_hook);
-    if (postdrop_copy(vstream_stdin(), getuid(), mail_conf_get_bool("enable_long_queue_ids")) < 0)
-        return 1;
+    status = postdrop_copy(vstream_stdin(), getuid(), mail_conf_get_bool("enable_long_queue_ids"),
+                           mail_conf_get_size("message_size_limit"));
+    if (status != 0)
+        return status > 0 ? status : 1;
     msg_set_cleanup(NULL);
     postdrop_wake_pickup();
     myfree(config_dir);

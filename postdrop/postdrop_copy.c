@@ -2,12 +2,15 @@
  * postdrop_copy - turn the record stream from sendmail into a committed
  * maildrop file (lib/mail/maildrop.h does the checks and the writing).
  *
- *   postdrop_copy(in, uid, long_ids)
+ *   postdrop_copy(in, uid, long_ids, size_limit)
  *       creates maildrop/.tmpXXXXXX (mode 0644, owned by the submitting
  *       user: pickup takes the uid from the owner) with the arrival time,
  *       then copies the records of IN up to the end record (an 'E' with
  *       an empty payload), then commits. Returns 0 only when the commit
- *       succeeded (the file is durable under its queue id).
+ *       succeeded (the file is durable under its queue id);
+ *       MAILDROP_EXIT_TOO_BIG when the file would grow past SIZE_LIMIT
+ *       (message_size_limit; the warning is Postfix's "uid=N: File too
+ *       large"), else -1.
  *
  * The first bad record (framing, a record type or attribute a user may
  * not send, anything qfile refuses), a premature end of input or a read
@@ -70,20 +73,25 @@ postdrop_copy_records(struct vstream *in, struct maildrop *md, struct vstring *w
 }
 
 int
-postdrop_copy(struct vstream *in, uid_t uid, int long_ids)
+postdrop_copy(struct vstream *in, uid_t uid, int long_ids, long size_limit)
 {
     struct vstring *why = vstring_alloc(100);
     struct maildrop *md;
     int ret = -1;
 
-    if ((md = maildrop_create(long_ids, why)) == NULL) {
+    if ((md = maildrop_create(long_ids, size_limit, why)) == NULL) {
         msg_warn("uid=%ld: %s", (long)uid, vstring_str(why));
         vstring_free(why);
         return -1;
     }
     postdrop_md = md;
     if (postdrop_copy_records(in, md, why) < 0) {
-        msg_warn("uid=%ld: %s; no message was queued", (long)uid, vstring_str(why));
+        if (maildrop_too_big(md)) {
+            msg_warn("uid=%ld: %s", (long)uid, vstring_str(why));
+            ret = MAILDROP_EXIT_TOO_BIG;
+        } else {
+            msg_warn("uid=%ld: %s; no message was queued", (long)uid, vstring_str(why));
+        }
     } else {
         postdrop_md = NULL; /* maildrop_commit frees md either way */
         if (maildrop_commit(md, why) == 0)

@@ -14,7 +14,10 @@
  *   sendmail_put(type, data, len)
  *       one record. To postdrop: -1 when the pipe broke (postdrop went
  *       away; its exit status tells why). To the file: a record that
- *       cannot be written is fatal (EX_TEMPFAIL, nothing queued).
+ *       cannot be written is fatal (EX_TEMPFAIL, nothing queued). Either
+ *       way a message that makes the maildrop file larger than
+ *       message_size_limit ends as Postfix's does: "fatal: NAME(UID):
+ *       message file too big", exit status 75.
  *   sendmail_drop_close()
  *       ends the stream: postdrop must exit 0; the file must commit
  *       (then public/pickup is woken; a failure there is only a warning,
@@ -197,7 +200,8 @@ sendmail_maildrop_start(void)
         sendmail_fatal(EX_TEMPFAIL, "chdir %s: %m", queue_directory);
     mail_queue_configure();
     umask(022); /* pickup (mail_owner) must be able to read the file */
-    if ((sm_maildrop = maildrop_create(mail_conf_get_bool("enable_long_queue_ids"), why)) == NULL)
+    if ((sm_maildrop = maildrop_create(mail_conf_get_bool("enable_long_queue_ids"),
+                                       mail_conf_get_size("message_size_limit"), why)) == NULL)
         sendmail_fatal(EX_TEMPFAIL, "%s: %s; no message was queued", sendmail_who(),
                        vstring_str(why));
     const char *temp = maildrop_temp_path(sm_maildrop);
@@ -224,9 +228,12 @@ sendmail_put(int type, const void *data, size_t len)
 {
     if (sm_maildrop == NULL)
         return record_put(sm_postdrop_fp, type, data, len);
-    if (maildrop_put(sm_maildrop, type, data, len) < 0)
+    if (maildrop_put(sm_maildrop, type, data, len) < 0) {
+        if (maildrop_too_big(sm_maildrop))
+            sendmail_fatal(EX_TEMPFAIL, "%s: message file too big", sendmail_who());
         sendmail_fatal(EX_TEMPFAIL, "%s: %s; no message was queued", sendmail_who(),
                        maildrop_error(sm_maildrop));
+    }
     return 0;
 }
 
@@ -242,6 +249,8 @@ sendmail_postdrop_result(int status)
     if (WEXITSTATUS(status) == EX_UNAVAILABLE)
         sendmail_fatal(EX_UNAVAILABLE, "%s: cannot run postdrop; no message was queued",
                        sendmail_who());
+    if (WEXITSTATUS(status) == MAILDROP_EXIT_TOO_BIG)
+        sendmail_fatal(EX_TEMPFAIL, "%s: message file too big", sendmail_who());
     if (WEXITSTATUS(status) != 0)
         msg_fatal("%s: postdrop failed (exit status %d); no message was queued", sendmail_who(),
                   WEXITSTATUS(status));

@@ -12,11 +12,15 @@
 #include "mail/mail_queue.h"
 #include "mail/qfile.h"
 #include "mail/rec_type.h"
+#include "mail/record.h"
 #include "util/mymalloc.h"
 
 struct maildrop {
     struct qfile *qf;
     struct vstring *error; /* why the last put failed */
+    long size_limit;       /* message_size_limit; 0: none */
+    long size;             /* bytes of the records written so far */
+    int too_big;           /* the size limit was reached */
 };
 
 /* qfile's reason for a failed write. */
@@ -95,7 +99,7 @@ maildrop_record_ok(int type, const char *data, size_t len, struct vstring *why)
 }
 
 struct maildrop *
-maildrop_create(int long_ids, struct vstring *why)
+maildrop_create(int long_ids, long size_limit, struct vstring *why)
 {
     struct maildrop *md;
     struct timeval now;
@@ -112,6 +116,9 @@ maildrop_create(int long_ids, struct vstring *why)
     md = mymalloc(sizeof(*md));
     md->qf = qf;
     md->error = vstring_alloc(100);
+    md->size_limit = size_limit;
+    md->size = 0;
+    md->too_big = 0;
     return md;
 }
 
@@ -126,6 +133,12 @@ maildrop_put(struct maildrop *md, int type, const void *data, size_t len)
         vstring_strcpy(md->error, "end record before the commit");
         return -1;
     }
+    md->size += (long)(RECORD_HDR_LEN + len);
+    if (md->size_limit > 0 && md->size > md->size_limit) {
+        vstring_strcpy(md->error, "File too large");
+        md->too_big = 1;
+        return -1;
+    }
     if (qfile_put_record(md->qf, type, data, len) < 0) {
         vstring_strcpy(md->error, maildrop_qfile_error(md->qf));
         return -1;
@@ -137,6 +150,12 @@ const char *
 maildrop_error(const struct maildrop *md)
 {
     return vstring_len(md->error) > 0 ? vstring_str(md->error) : NULL;
+}
+
+int
+maildrop_too_big(const struct maildrop *md)
+{
+    return md->too_big;
 }
 
 const char *

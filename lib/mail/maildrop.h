@@ -8,15 +8,18 @@
  * sendmail itself when it already has every right postdrop would give it
  * (run by root), which saves a program start per message.
  *
- *   md = maildrop_create(long_ids, why)
+ *   md = maildrop_create(long_ids, size_limit, why)
  *       creates maildrop/.tmpXXXXXX (mode 0644, owned by the caller; the
  *       current directory is queue_directory) and writes the arrival time
  *       (the clock of this program, never a time the user sends). NULL
- *       with the reason in WHY.
+ *       with the reason in WHY. SIZE_LIMIT (message_size_limit; 0: none)
+ *       bounds the file, as Postfix bounds the maildrop file.
  *   maildrop_put(md, type, data, len)
  *       one record of the stream, checked (maildrop_record_ok) and then
  *       written through qfile's own checks. -1 with the reason in
- *       maildrop_error(md); the file is then useless (abort it).
+ *       maildrop_error(md); the file is then useless (abort it). A record
+ *       that would take the file past the size limit fails with "File too
+ *       large", and maildrop_too_big(md) is then 1.
  *   maildrop_commit(md, why)
  *       writes the end and commits (qfile_commit: fsync, rename, fsync of
  *       the directory); 0 only when the file is durable under its queue
@@ -44,9 +47,13 @@
 
 struct maildrop;
 
-struct maildrop *maildrop_create(int long_ids, struct vstring *why);
+/* postdrop's exit status when the file would exceed message_size_limit. */
+#define MAILDROP_EXIT_TOO_BIG 3
+
+struct maildrop *maildrop_create(int long_ids, long size_limit, struct vstring *why);
 int maildrop_put(struct maildrop *md, int type, const void *data, size_t len);
 const char *maildrop_error(const struct maildrop *md);
+int maildrop_too_big(const struct maildrop *md);
 int maildrop_commit(struct maildrop *md, struct vstring *why);
 void maildrop_abort(struct maildrop *md);
 const char *maildrop_temp_path(const struct maildrop *md);

@@ -265,6 +265,40 @@ def test_user_submission_is_owned_by_the_user(sub, parameter):
     assert m.sender == "nobody" and m.addresses() == ["bob"]
 
 
+# --- message_size_limit bounds the maildrop file, as Postfix's does -------------------
+
+BIG = b"Subject: big\n\n" + b"y" * 70 * 80 + b"\n"
+
+
+def test_root_sendmail_refuses_a_file_past_message_size_limit(sub):
+    sub.inst.write_main_cf({"message_size_limit": "1000"})
+    res = sub.sendmail("bob", input=BIG)
+    assert res.returncode == 75
+    assert err(res) == "sendmail: fatal: root(0): message file too big\n"
+    assert sub.files() == []
+    assert sub.sendmail("bob", input=b"Subject: small\n\nhi\n").returncode == 0
+
+
+def test_postdrop_refuses_a_file_past_message_size_limit(sub):
+    sub.inst.write_main_cf({"message_size_limit": "1000"})
+    res = postdrop(sub, stream(lines=(b"Subject: big", b"", b"y" * 5000)))
+    assert res.returncode == 3
+    assert err(res) == UID0 + "File too large\n"
+    assert sub.files() == []
+
+
+@pytest.mark.skipif(bool(os.environ.get("TERN_SANITIZE")),
+                    reason="the sanitizer runtime cannot run a set-gid program as a user")
+def test_user_sendmail_refuses_a_file_past_message_size_limit(sub):
+    etc = default_main_cf(sub, f"alternate_config_directories = {sub.conf}\n")
+    sub.inst.write_main_cf({"message_size_limit": "1000"})
+    res = unprivileged(sub, etc, sub.conf, BIG)
+    assert res.returncode == 75, err(res)
+    assert "postdrop: warning: uid=65534: File too large" in err(res)
+    assert "sendmail: fatal: nobody(65534): message file too big" in err(res)
+    assert sub.files() == []
+
+
 # --- crash safety: stop postdrop at every step of the commit -------------------------
 
 def check_commit_outcome(sub, ok, step):

@@ -75,7 +75,7 @@ put_message(struct maildrop *md)
 static void
 test_commit_makes_a_valid_file(void **state)
 {
-    struct maildrop *md = maildrop_create(0, why);
+    struct maildrop *md = maildrop_create(0, 0, why);
     struct qfile_rec rec;
     struct qfile *qf;
     struct stat st;
@@ -116,7 +116,7 @@ test_forbidden_records_spoil_the_file(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct maildrop *md = maildrop_create(0, why);
+        struct maildrop *md = maildrop_create(0, 0, why);
         assert_non_null(md);
         assert_null(maildrop_error(md));
         assert_int_equal(maildrop_put(md, cases[i].type, cases[i].data, strlen(cases[i].data)),
@@ -144,9 +144,31 @@ test_record_ok_end_and_done_recipients(void **state)
 }
 
 static void
+test_size_limit(void **state)
+{
+    struct maildrop *md = maildrop_create(0, 200, why);
+    char line[100];
+    int status = 0;
+
+    (void)state;
+    assert_non_null(md);
+    memset(line, 'x', sizeof(line));
+    assert_int_equal(maildrop_put(md, REC_TYPE_SENDER, "root", 4), 0);
+    assert_int_equal(maildrop_put(md, REC_TYPE_MESG, "", 0), 0);
+    assert_int_equal(maildrop_put(md, REC_TYPE_NORM, line, sizeof(line)), 0);
+    for (int i = 0; i < 3 && status == 0; i++)
+        status = maildrop_put(md, REC_TYPE_NORM, line, sizeof(line));
+    assert_int_equal(status, -1);
+    assert_true(maildrop_too_big(md));
+    assert_string_equal(maildrop_error(md), "File too large");
+    maildrop_abort(md);
+    assert_int_equal(drop_files(NULL, 0), 0);
+}
+
+static void
 test_abort_leaves_nothing(void **state)
 {
-    struct maildrop *md = maildrop_create(0, why);
+    struct maildrop *md = maildrop_create(0, 0, why);
 
     (void)state;
     assert_non_null(md);
@@ -166,6 +188,7 @@ main(void)
                                         drop_teardown),
         cmocka_unit_test_setup_teardown(test_record_ok_end_and_done_recipients, drop_setup,
                                         drop_teardown),
+        cmocka_unit_test_setup_teardown(test_size_limit, drop_setup, drop_teardown),
         cmocka_unit_test_setup_teardown(test_abort_leaves_nothing, drop_setup, drop_teardown),
     };
 
