@@ -208,7 +208,7 @@ postcat_size(struct postcat_state *st, const struct qfile_info *info)
         return;
     postcat_prefix(st, 0, REC_TYPE_HEADER);
     vstream_printf(st->out, "message_size: %15llu %15llu %15lu %15d %15llu %15d\n",
-                   (unsigned long long)info->content_size,
+                   (unsigned long long)qfile_log_size(info),
                    (unsigned long long)(info->content_offset + RECORD_HDR_LEN),
                    (unsigned long)info->rcpt_count, 0, (unsigned long long)info->content_size, 0);
 }

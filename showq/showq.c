@@ -101,7 +101,7 @@ showq_load(const char *queue, const char *id, const char *path, struct showq_msg
         msg->forced_expire = (st.st_mode & S_IXGRP) != 0;
         switch (qfile_open_path(path, QFILE_OPEN_READ, &qf, why)) {
         case QFILE_OK:
-            msg->size = (long)qfile_info(qf)->content_size;
+            msg->size = (long)qfile_log_size(qfile_info(qf));
             if (showq_read_section(qf, msg, why) == 0 &&
                 qfile_seek(qf, qfile_info(qf)->extracted_offset, why) == 0 &&
                 showq_read_section(qf, msg, why) == 0)

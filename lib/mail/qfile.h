@@ -113,6 +113,7 @@ struct qfile_info {
     uint64_t end_offset;       /* of the end record */
     uint64_t content_size;     /* message size in bytes, one newline per line */
     uint32_t rcpt_count;       /* recipient records, envelope and extracted */
+    uint32_t log_size;         /* Postfix's measure of the message (qfile_log_size); 0: none */
 };
 
 struct qfile_rcpt {
@@ -170,6 +171,15 @@ int qfile_open_path(const char *path, int flags, struct qfile **qfp, struct vstr
 int qfile_fdopen(int fd, const char *name, int flags, struct qfile **qfp, struct vstring *why);
 int qfile_validate(struct qfile *qf, struct vstring *why);
 const struct qfile_info *qfile_info(const struct qfile *qf);
+
+/*
+ * The message size as Postfix reports it (size= of qmgr's log, mailq's
+ * size column): the bytes its queue file would give the content, each
+ * line in pieces of at most 2048 bytes (line_length_limit's default),
+ * each piece a type byte, a length of 7 bits per byte and the bytes.
+ * Files from before the header held it: content_size.
+ */
+uint64_t qfile_log_size(const struct qfile_info *info);
 int qfile_read(struct qfile *qf, struct qfile_rec *rec, struct vstring *why);
 int qfile_seek(struct qfile *qf, uint64_t offset, struct vstring *why);
 int qfile_seek_content(struct qfile *qf, struct vstring *why);

@@ -145,12 +145,9 @@ qfile_check_decode_header(const unsigned char *data, size_t len, struct qfile_in
     info->end_offset = record_get_u64(data + 24);
     info->content_size = record_get_u64(data + 32);
     info->rcpt_count = record_get_u32(data + 40);
+    info->log_size = record_get_u32(data + 44);
     if (info->version != REC_HEADER_VERSION) {
         vstring_sprintf(why, "unsupported queue file version %u", (unsigned)info->version);
-        return -1;
-    }
-    if (record_get_u32(data + 44) != 0) {
-        vstring_strcpy(why, "reserved header field is not zero");
         return -1;
     }
     if (info->content_offset < QFILE_HEADER_SIZE ||
@@ -358,6 +355,47 @@ qfile_check_crc(uint32_t crc, int type, const unsigned char *data, size_t len)
     return record_crc32(crc, data + masked, len - masked);
 }
 
+#define QFILE_LOG_PIECE 2048 /* Postfix's line pieces: line_length_limit's default */
+
+/*
+ * Postfix's queue file bytes for one content line of LEN bytes
+ * (qfile_log_size): full pieces while LEN is at least a piece, then the
+ * rest, which may be empty (a line of exactly 2048 bytes is a full piece
+ * and an empty one).
+ */
+static uint64_t
+qfile_check_piece_log_size(uint64_t piece)
+{
+    uint64_t total = 2 + piece; /* type byte, first length byte, the bytes */
+
+    for (uint64_t n = piece; n >= 128; n >>= 7)
+        total++; /* 7 bits of length per byte */
+    return total;
+}
+
+static uint64_t
+qfile_check_line_log_size(uint64_t len)
+{
+    uint64_t total = 0;
+
+    for (; len >= QFILE_LOG_PIECE; len -= QFILE_LOG_PIECE)
+        total += qfile_check_piece_log_size(QFILE_LOG_PIECE);
+    return total + qfile_check_piece_log_size(len);
+}
+
+/* The log size as the header stores it: saturated to 32 bits (0 only for no content). */
+static uint32_t
+qfile_check_log_size32(const struct qfile_check *check)
+{
+    return check->log_size >= UINT32_MAX ? UINT32_MAX : (uint32_t)check->log_size;
+}
+
+uint64_t
+qfile_log_size(const struct qfile_info *info)
+{
+    return info->log_size ? info->log_size : info->content_size;
+}
+
 /* At a marker or the end record: does the header agree? */
 static int
 qfile_check_offset(const struct qfile_check *check, const char *what, uint64_t claimed,
@@ -382,6 +420,11 @@ qfile_check_end(struct qfile_check *check, const unsigned char *data, struct vst
         vstring_sprintf(why, "message size %llu, header says %llu",
                         (unsigned long long)check->content_size,
                         (unsigned long long)hp->content_size);
+        return -1;
+    }
+    if (hp->log_size != 0 && hp->log_size != qfile_check_log_size32(check)) {
+        vstring_sprintf(why, "log size %u, header says %u", (unsigned)qfile_check_log_size32(check),
+                        (unsigned)hp->log_size);
         return -1;
     }
     if (hp->rcpt_count != check->rcpt_count) {
@@ -448,6 +491,11 @@ qfile_check_record(struct qfile_check *check, int type, const unsigned char *dat
     case REC_TYPE_NORM:
     case REC_TYPE_CONT:
         check->content_size += len + (type == REC_TYPE_NORM);
+        check->line_len += len;
+        if (type == REC_TYPE_NORM) {
+            check->log_size += qfile_check_line_log_size(check->line_len);
+            check->line_len = 0;
+        }
         check->partial = (type == REC_TYPE_CONT);
         break;
     }
@@ -472,7 +520,7 @@ qfile_check_make_header(const struct qfile_check *check, uint64_t end_offset,
     record_put_u64(pp + 24, end_offset);
     record_put_u64(pp + 32, check->content_size);
     record_put_u32(pp + 40, check->rcpt_count);
-    record_put_u32(pp + 44, 0);
+    record_put_u32(pp + 44, qfile_check_log_size32(check));
 }
 
 uint32_t

@@ -40,6 +40,8 @@ struct qfile_check {
     unsigned seen;             /* once-only types seen (QFILE_SEEN_*) */
     int partial;               /* the last content record was a line piece */
     uint64_t content_size;     /* message bytes, a newline per line */
+    uint64_t line_len;         /* bytes of the content line being read so far */
+    uint64_t log_size;         /* the size Postfix would log (qfile_log_size) */
     uint32_t rcpt_count;       /* recipient records */
     uint64_t content_offset;   /* where the content marker was, 0 before */
     uint64_t extracted_offset; /* where the extracted marker was, 0 before */

@@ -56,7 +56,7 @@ def test_empty_queue(q):
 
 
 def filled_queue(q):
-    body = b"Subject: x\n\nhello\n"  # 18 bytes
+    body = b"Subject: x\n\nhello\n"  # size 21 as Postfix counts it: (2+10) + (2+0) + (2+5)
     ids = {}
     ids["incoming"] = q.make("incoming", ["-t", "1700000000"], message=body,
                              sender="in@example.com", rcpts=("r1@example.com",))
@@ -83,11 +83,11 @@ def test_listing_matches_postfix_format(q):
     pad = " " * 41
     expect = (
         "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
-        f"{ids['incoming']:<11s}      18 Tue Nov 14 22:13:20  in@example.com\n"
+        f"{ids['incoming']:<11s}      21 Tue Nov 14 22:13:20  in@example.com\n"
         f"{pad}r1@example.com\n\n"
-        f"{ids['active'] + '*':<11s}      18 Tue Nov 14 22:14:20  act@example.com\n"
+        f"{ids['active'] + '*':<11s}      21 Tue Nov 14 22:14:20  act@example.com\n"
         f"{pad}r2@example.com\n\n"
-        f"{ids['deferred']:<11s}    1800 Fri Nov  3 08:26:40  MAILER-DAEMON\n"
+        f"{ids['deferred']:<11s}    2100 Fri Nov  3 08:26:40  MAILER-DAEMON\n"
         f"({long_reason})\n"
         f"{pad}c@y.example\n"
         f"{' ' * (78 - 45)}(connect to x.example[192.0.2.1]:25: refused)\n"
@@ -95,9 +95,9 @@ def test_listing_matches_postfix_format(q):
         f"{pad}b@x.example\n"
         f"{' ' * (78 - 20)}(reason unavailable)\n"
         f"{pad}d@z.example\n\n"
-        f"{ids['hold'] + '!':<11s}      18 Tue Nov 14 22:15:20  held@example.com\n"
+        f"{ids['hold'] + '!':<11s}      21 Tue Nov 14 22:15:20  held@example.com\n"
         f"{pad}r3@example.com\n\n"
-        "-- 1 Kbytes in 4 Requests.\n")
+        "-- 2 Kbytes in 4 Requests.\n")
     assert r.out.decode() == expect
     assert r.err == DOWN
 
@@ -110,7 +110,7 @@ def test_json_matches_postfix_format(q):
     lines = r.out.decode().splitlines()
     assert lines[0] == (
         f'{{"queue_name": "incoming", "queue_id": "{ids["incoming"]}", "arrival_time": 1700000000, '
-        '"message_size": 18, "forced_expire": false, "sender": "in@example.com", '
+        '"message_size": 21, "forced_expire": false, "sender": "in@example.com", '
         '"recipients": [{"address": "r1@example.com"}]}')
     objs = [json.loads(line) for line in lines]
     assert [o["queue_name"] for o in objs] == ["incoming", "active", "deferred", "hold"]
@@ -146,7 +146,7 @@ def test_long_queue_ids_layout(q):
     r = postqueue(q, "-p")
     assert r.out.decode() == (
         "----Queue ID----- --Size-- ---Arrival Time---- --Sender/Recipient------\n"
-        f"{msg_id + '!':<17s}       20 Tue Nov 14 22:13:20 s@example.com\n"
+        f"{msg_id + '!':<17s}       23 Tue Nov 14 22:13:20 s@example.com\n"
         f"{' ' * 47}r@example.com\n\n"
         "-- 0 Kbytes in 1 Request.\n")
 
@@ -252,7 +252,7 @@ def test_showq_service_under_master():
             assert (r.returncode, r.stderr) == (0, b"")
             assert r.stdout.decode() == (
                 "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
-                f"{msg_id + '!':<11s}       5 Tue Nov 14 22:13:20  s@example.com\n"
+                f"{msg_id + '!':<11s}       6 Tue Nov 14 22:13:20  s@example.com\n"
                 f"{' ' * 41}r@example.com\n\n-- 0 Kbytes in 1 Request.\n")
         assert stat.S_ISSOCK(os.stat(inst.path("public", "showq")).st_mode)
     finally:
