@@ -15,8 +15,15 @@
  * The first bad record (framing, a record type or attribute a user may
  * not send, anything qfile refuses), a premature end of input or a read
  * timeout ends the copy: a warning that names the user ("uid=1000:
- * ..."), the temporary file is removed, and the result is -1.
+ * ..."), the temporary file is removed, and the result is -1. SIGTERM
+ * (sendmail giving up on an error it reports itself) removes the file
+ * and exits 1 without a message.
  */
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "mail/maildrop.h"
 #include "mail/rec_type.h"
 #include "mail/record.h"
@@ -25,6 +32,21 @@
 #include "util/vstring.h"
 
 static struct maildrop *postdrop_md; /* the file being written, for the abort hook */
+static char postdrop_temp[PATH_MAX]; /* its name, for the SIGTERM handler */
+
+/*
+ * SIGTERM: sendmail gave up (a fatal error of its own, e.g. -t without
+ * any recipient, which it has already reported): remove the unfinished
+ * file and go, without a message of our own.
+ */
+static void
+postdrop_sigterm(int sig)
+{
+    (void)sig;
+    if (postdrop_temp[0])
+        (void)unlink(postdrop_temp);
+    _exit(1);
+}
 
 void
 postdrop_copy_abort(void)
@@ -32,6 +54,7 @@ postdrop_copy_abort(void)
     struct maildrop *md = postdrop_md;
 
     postdrop_md = NULL;
+    postdrop_temp[0] = 0;
     if (md)
         maildrop_abort(md);
 }
@@ -79,11 +102,22 @@ postdrop_copy(struct vstream *in, uid_t uid, int long_ids, long size_limit)
     struct maildrop *md;
     int ret = -1;
 
+    sigset_t term, saved;
+
+    /* The handler must know the name as soon as the file exists. */
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_BLOCK, &term, &saved);
+    signal(SIGTERM, postdrop_sigterm);
     if ((md = maildrop_create(long_ids, size_limit, why)) == NULL) {
+        sigprocmask(SIG_SETMASK, &saved, NULL);
         msg_warn("uid=%ld: %s", (long)uid, vstring_str(why));
         vstring_free(why);
         return -1;
     }
+    if (strlen(maildrop_temp_path(md)) < sizeof(postdrop_temp))
+        memcpy(postdrop_temp, maildrop_temp_path(md), strlen(maildrop_temp_path(md)) + 1);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
     postdrop_md = md;
     if (postdrop_copy_records(in, md, why) < 0) {
         if (maildrop_too_big(md)) {

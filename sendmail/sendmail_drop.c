@@ -24,9 +24,11 @@
  *       pickup also scans maildrop periodically). Returns only on success:
  *       the message is durable in maildrop/.
  *   sendmail_enqueue_abort()
- *       for the fatal-error hook: closes the pipe before the end record
- *       and waits (postdrop removes its temporary file), or removes the
- *       file being written.
+ *       for the fatal-error hook: sends postdrop SIGTERM, closes the pipe
+ *       before the end record and waits (postdrop removes its temporary
+ *       file without a warning of its own: sendmail's fatal message says
+ *       what went wrong, as Postfix's does), or removes the file being
+ *       written.
  *
  * While sendmail writes the file itself, SIGHUP, SIGINT, SIGQUIT and
  * SIGTERM remove the temporary file before sendmail dies of the signal,
@@ -124,6 +126,9 @@ sendmail_enqueue_abort(void)
         sm_temp_path[0] = 0;
         return;
     }
+    /* postdrop removes its file quietly: the error is ours, reported already. */
+    if (sm_postdrop_pid > 0)
+        (void)kill(sm_postdrop_pid, SIGTERM);
     (void)sendmail_postdrop_wait();
 }
 

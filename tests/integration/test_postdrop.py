@@ -299,6 +299,19 @@ def test_user_sendmail_refuses_a_file_past_message_size_limit(sub):
     assert sub.files() == []
 
 
+@pytest.mark.skipif(bool(os.environ.get("TERN_SANITIZE")),
+                    reason="the sanitizer runtime cannot run a set-gid program as a user")
+def test_user_sendmail_error_of_its_own_is_the_only_message(sub):
+    """-t without recipients: sendmail says so and stops postdrop, which leaves
+    no file and adds nothing (Postfix prints the same single line)."""
+    etc = default_main_cf(sub, f"alternate_config_directories = {sub.conf}\n")
+    res = unprivileged(sub, etc, sub.conf, b"Subject: none\n\nbody\n", args=("-t",))
+    assert res.returncode == 75
+    assert err(res) == ("sendmail: fatal: nobody(65534): No recipient addresses found in "
+                        "message header\n")
+    assert sub.files() == []
+
+
 # --- crash safety: stop postdrop at every step of the commit -------------------------
 
 def check_commit_outcome(sub, ok, step):
