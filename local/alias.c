@@ -144,7 +144,11 @@ local_alias(struct local_state *state, const char *name)
     if (owner_sender != NULL) {
         child.sender = owner_sender;
         child.owner_alias = owner_sender;
+        child.owner = owner_sender;
+    } else if (local_config.reset_owner_alias) {
+        child.owner = NULL; /* its users are delivered here; the sender stays */
     }
+    local_expanded(state, owner_sender != NULL);
     local_deliver_list(&child, value);
     myfree(value);
     if (owner_sender)

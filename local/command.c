@@ -98,7 +98,7 @@ local_command_env(const struct local_state *state, const struct local_user *user
         local_env_add(env, "EXTENSION", vstring_str(ext));
     local_env_add(env, "DOMAIN", vstring_str(domain));
     local_env_add(env, "RECIPIENT", state->address);
-    local_env_add(env, "ORIGINAL_RECIPIENT", state->lr->orig_rcpt);
+    local_env_add(env, "ORIGINAL_RECIPIENT", local_orig_rcpt(state));
     local_env_add(env, "SENDER", state->sender);
     local_env_add(env, "CLIENT_HOSTNAME", local_attr(state, "client_name", "log_client_name"));
     local_env_add(env, "CLIENT_ADDRESS", local_attr(state, "client_address", "log_client_address"));
@@ -222,7 +222,7 @@ void
 local_command(struct local_state *state, const char *command, uid_t uid, gid_t gid,
               const struct local_user *user, const char *ok_text)
 {
-    struct mail_copy_info info = {state->sender, state->lr->orig_rcpt, state->delivered};
+    struct mail_copy_info info = {state->sender, local_orig_rcpt(state), state->delivered};
     struct vstring *key = vstring_alloc(100), *dsn = vstring_alloc(10);
     struct vstring *why = vstring_alloc(100), *output = vstring_alloc(100);
     int flags = MAIL_COPY_FROM | MAIL_COPY_RETURN_PATH | MAIL_COPY_ORIG_RCPT;

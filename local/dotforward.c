@@ -106,11 +106,13 @@ local_dotforward(struct local_state *state, const struct local_user *user, const
             local_read_items(fd, vstring_str(path), lines);
     }
     if (lines->argc > 0) {
+        local_expanded(state, 0);
         child = *state;
         child.level++;
         child.context = LOCAL_CTX_FORWARD;
         child.exp_from = NULL;
         child.user = user;
+        child.owner = user->name;
         child.uid = user->uid ? user->uid : local_config.default_uid;
         child.gid = user->uid ? user->gid : local_config.default_gid;
         for (size_t i = 0; i < lines->argc; i++)

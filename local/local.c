@@ -15,7 +15,11 @@
  * in to=<...>; the reply to qmgr for the queue recipient is the worst
  * leaf: deferred if any leaf was deferred (the next attempt delivers to
  * all of them again, as in Postfix), else bounced if any bounced, else
- * sent.
+ * sent. For sendmail -bv (DEL_REQ_FLAG_EXPAND) every leaf also goes back
+ * to qmgr as an expansion of the recipient (docs/ipc.md), so the report
+ * lists each; for an alias or .forward, the "expanded" record of DSN
+ * NOTIFY=SUCCESS and the bounced members go back the same way
+ * (local_report_expanded), so that notices name them as Postfix's do.
  *
  * A process whose alias table changed exits before it takes the next
  * connection ("table ... has changed -- restarting"), as Postfix's does.
@@ -146,11 +150,34 @@ local_read_config(const char *service)
     c->duplicate_filter_limit = (int)mail_conf_get_int("duplicate_filter_limit");
     c->owner_request_special = mail_conf_get_bool("owner_request_special");
     c->expand_owner_alias = mail_conf_get_bool("expand_owner_alias");
+    c->reset_owner_alias = mail_conf_get_bool("reset_owner_alias");
     c->strict_mailbox_ownership = mail_conf_get_bool("strict_mailbox_ownership");
     c->require_home_directory = mail_conf_get_bool("require_home_directory");
     c->frozen_delivered_to = mail_conf_get_bool("frozen_delivered_to");
     c->line_length_limit = (int)mail_conf_get_int("line_length_limit");
     local_read_privs();
+}
+
+/*
+ * Notes that STATE's address was expanded (LIST: through an owner- alias).
+ * Only the queue recipient's own expansion counts: for DSN NOTIFY=SUCCESS
+ * it is reported "expanded" (a mailing list "delivered") with "alias
+ * expanded", and its members' notices go no further (forward.c).
+ */
+void
+local_expanded(struct local_state *state, int list)
+{
+    if (state->level == 0 && !state->lr->expanded) {
+        state->lr->expanded = 1;
+        state->lr->expanded_list = list;
+    }
+}
+
+/* The original recipient of a delivery: none below an owner- alias (a mailing list). */
+const char *
+local_orig_rcpt(const struct local_state *state)
+{
+    return state->owner_alias ? "" : state->lr->orig_rcpt;
 }
 
 /* Records one final result of the current queue recipient. */
@@ -164,8 +191,11 @@ local_leaf_relay(struct local_state *state, const char *relay, int status, const
     lr->leaves = myrealloc(lr->leaves, sizeof(*lr->leaves) * (size_t)(lr->leaf_count + 1));
     leaf = lr->leaves + lr->leaf_count++;
     leaf->address = mystrdup(state->address);
+    leaf->orig_rcpt = mystrdup(local_orig_rcpt(state));
     leaf->status = status;
     leaf->dsn = mystrdup(dsn);
+    if (lr->verify)
+        action = status == DEL_RCPT_OK ? "deliverable" : "undeliverable";
     leaf->action = mystrdup(action);
     leaf->reason = mystrdup(reason);
     leaf->relay = mystrdup(relay);
@@ -211,7 +241,7 @@ local_log_leaf(struct local_request *lr, const struct local_leaf *leaf)
 
     memset(&res, 0, sizeof(res));
     rcpt.address = leaf->address;
-    rcpt.orig_rcpt = (char *)lr->orig_rcpt;
+    rcpt.orig_rcpt = leaf->orig_rcpt;
     view.rcpt_count = 1;
     view.rcpt = &rcpt;
     view.result = &res;
@@ -235,7 +265,59 @@ local_primary_leaf(const struct local_request *lr)
     return lr->leaf_count - 1;
 }
 
-/* Logs every leaf and records the queue recipient's result. */
+/* Sends LEAF back to qmgr as a leaf of the recipient's expansion. */
+static void
+local_report_leaf(struct local_request *lr, const struct local_leaf *leaf)
+{
+    struct deliver_expansion e;
+
+    e.status = leaf->status;
+    e.address = leaf->address;
+    e.orig_rcpt = leaf->orig_rcpt;
+    e.dsn_status = leaf->dsn;
+    e.dsn_action = leaf->action;
+    e.reason = leaf->reason;
+    e.relay = leaf->relay;
+    deliver_result_expansion(lr->req, lr->index, &e);
+}
+
+/* sendmail -bv: every leaf goes back to qmgr as a recipient of the report. */
+static void
+local_report_expansion(struct local_request *lr)
+{
+    for (int i = 0; i < lr->leaf_count; i++)
+        local_report_leaf(lr, lr->leaves + i);
+}
+
+/*
+ * An alias or .forward of the queue recipient, not deferred: what qmgr
+ * records instead of the recipient's own result, as Postfix - for
+ * NOTIFY=SUCCESS the recipient "expanded" (a mailing list: "delivered")
+ * with "alias expanded", and each bounced member under its own address.
+ * Nothing when neither applies.
+ */
+static void
+local_report_expanded(struct local_request *lr)
+{
+    const struct deliver_rcpt *rcpt = lr->req->rcpt + lr->index;
+    struct deliver_expansion e;
+
+    if (rcpt->notify & REC_NOTIFY_SUCCESS) {
+        e.status = DEL_RCPT_OK;
+        e.address = rcpt->address;
+        e.orig_rcpt = (char *)lr->orig_rcpt;
+        e.dsn_status = "2.0.0";
+        e.dsn_action = lr->expanded_list ? "delivered" : "expanded";
+        e.reason = "alias expanded";
+        e.relay = "local";
+        deliver_result_expansion(lr->req, lr->index, &e);
+    }
+    for (int i = 0; i < lr->leaf_count; i++)
+        if (lr->leaves[i].status == DEL_RCPT_BOUNCE)
+            local_report_leaf(lr, lr->leaves + i);
+}
+
+/* Logs every leaf and records the queue recipient's result (and, for -bv, the leaves). */
 static void
 local_report(struct local_request *lr)
 {
@@ -259,12 +341,16 @@ local_report(struct local_request *lr)
         }
         leaf = lr->leaves + primary;
         rcpt->address = leaf->address;
-        rcpt->orig_rcpt = (char *)lr->orig_rcpt;
+        rcpt->orig_rcpt = leaf->orig_rcpt;
         deliver_result(lr->req, lr->index, leaf->status, leaf->dsn, leaf->action, leaf->relay, "%s",
                        leaf->reason);
         rcpt->address = saved_addr;
         rcpt->orig_rcpt = saved_orig;
     }
+    if (lr->req->flags & DEL_REQ_FLAG_EXPAND)
+        local_report_expansion(lr);
+    else if (!lr->verify && lr->expanded && lr->leaves[primary].status != DEL_RCPT_DEFER)
+        local_report_expanded(lr);
 }
 
 /* Collects the Delivered-To: header values of the message (lower case). */
@@ -300,6 +386,7 @@ local_request_free(struct local_request *lr)
 {
     for (int i = 0; i < lr->leaf_count; i++) {
         myfree(lr->leaves[i].address);
+        myfree(lr->leaves[i].orig_rcpt);
         myfree(lr->leaves[i].dsn);
         myfree(lr->leaves[i].action);
         myfree(lr->leaves[i].reason);
@@ -310,7 +397,7 @@ local_request_free(struct local_request *lr)
     argv_free(lr->fwd_addrs);
     argv_free(lr->fwd_senders);
     argv_free(lr->fwd_delivered);
-    argv_free(lr->fwd_from);
+    argv_free(lr->fwd_orig);
 }
 
 /* Delivers queue recipient INDEX. */
@@ -332,7 +419,7 @@ local_deliver_one(struct deliver_request *req, struct qfile *qf, struct argv *de
     lr.fwd_addrs = argv_alloc(2);
     lr.fwd_senders = argv_alloc(2);
     lr.fwd_delivered = argv_alloc(2);
-    lr.fwd_from = argv_alloc(2);
+    lr.fwd_orig = argv_alloc(2);
     memset(&state, 0, sizeof(state));
     state.lr = &lr;
     state.address = address;

@@ -73,6 +73,7 @@ struct local_config {
     int duplicate_filter_limit;
     int owner_request_special;
     int expand_owner_alias;
+    int reset_owner_alias;
     int strict_mailbox_ownership;
     int require_home_directory;
     int frozen_delivered_to;
@@ -94,6 +95,7 @@ struct local_user {
 /* One final result for the log and the reply. */
 struct local_leaf {
     char *address; /* to=<...> */
+    char *orig_rcpt; /* orig_to=<...>: "" below an owner- alias */
     int status;    /* DEL_RCPT_* */
     char *dsn;
     char *action;
@@ -110,12 +112,14 @@ struct local_request {
     const char *orig_rcpt;       /* X-Original-To, orig_to= */
     struct htable *dup_filter;   /* "kind key" strings seen */
     struct argv *delivered_hdrs; /* Delivered-To: values, lower case */
+    int expanded;                /* the recipient itself was an alias or had a .forward */
+    int expanded_list;           /* ... an alias with an owner- alias: a mailing list */
     int leaf_count;
     struct local_leaf *leaves;
     struct argv *fwd_addrs;     /* addresses to forward */
     struct argv *fwd_senders;   /* the sender for each of them */
     struct argv *fwd_delivered; /* the Delivered-To: value for each of them */
-    struct argv *fwd_from;      /* the recipient whose expansion named each of them */
+    struct argv *fwd_orig;      /* the orig_rcpt for each of them */
 };
 
 /* The walk's position. Copied by value into children. */
@@ -130,10 +134,14 @@ struct local_state {
     gid_t gid;
     const struct local_user *user; /* the user whose .forward this is, or NULL */
     const char *owner_alias;       /* owner-NAME in effect, or NULL */
+    const char *owner;             /* who forwards: owner-NAME, the .forward's user or the
+                                      :include: file; a user reached below it is forwarded */
     const char *exp_from;          /* the alias whose expansion this is, or NULL */
 };
 
 /* local.c */
+void local_expanded(struct local_state *state, int list);
+const char *local_orig_rcpt(const struct local_state *state);
 int local_maps_find(struct local_state *state, struct maps *maps, const char *key,
                     const char **value);
 void local_leaf_relay(struct local_state *state, const char *relay, int status, const char *dsn,

@@ -113,7 +113,7 @@ local_mbox_write(struct local_state *state, struct mbox *mp, const struct stat *
                  const char *path, uid_t uid, gid_t gid, int flags, int copy_flags,
                  struct vstring *dsn, struct vstring *why)
 {
-    struct mail_copy_info info = {state->sender, state->lr->orig_rcpt, state->delivered};
+    struct mail_copy_info info = {state->sender, local_orig_rcpt(state), state->delivered};
 
     if (!S_ISREG(st->st_mode)) {
         vstring_strcpy(dsn, "5.2.0");

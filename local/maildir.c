@@ -75,7 +75,7 @@ local_maildir_write(struct local_state *state, const char *path, struct vstring 
                     struct vstring *why)
 {
     static unsigned counter;
-    struct mail_copy_info info = {state->sender, state->lr->orig_rcpt, state->delivered};
+    struct mail_copy_info info = {state->sender, local_orig_rcpt(state), state->delivered};
     struct vstring *host = vstring_alloc(64);
     struct vstring *tmp = vstring_alloc(100);
     struct vstring *new = vstring_alloc(100);

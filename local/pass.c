@@ -5,7 +5,8 @@
  * own) over deliver_v1, as qmgr would (deliver_pass.h), and that
  * agent's result becomes this recipient's result. The agent reads the
  * same queue file. A transport that cannot be reached defers (4.3.0
- * "mail transport unavailable").
+ * "mail transport unavailable"). With sendmail -bv, the leaves of an
+ * expansion that the other agent reports become this recipient's leaves.
  */
 #include <string.h>
 
@@ -15,6 +16,19 @@
 #include "util/msg.h"
 #include "util/mymalloc.h"
 #include "util/stringops.h"
+
+/* sendmail -bv: the other agent's expansion leaves become ours. */
+static void
+local_pass_expansion(struct local_state *state, const struct deliver_result *res)
+{
+    struct local_state child = *state;
+
+    for (int i = 0; i < res->exp_count; i++) {
+        child.address = res->exp[i].address;
+        local_leaf_relay(&child, res->exp[i].relay, res->exp[i].status, res->exp[i].dsn_status,
+                         res->exp[i].dsn_action, res->exp[i].reason);
+    }
+}
 
 void
 local_pass(struct local_state *state, const char *transport)
@@ -41,6 +55,8 @@ local_pass(struct local_state *state, const char *transport)
         local_leaf(state, DEL_RCPT_DEFER, "4.3.0", "delayed", "mail transport unavailable");
     } else if (status != 0) {
         local_leaf(state, DEL_RCPT_DEFER, "4.3.0", "delayed", "%s", vstring_str(why));
+    } else if (res.exp_count > 0 && (req->flags & DEL_REQ_FLAG_EXPAND)) {
+        local_pass_expansion(state, &res);
     } else {
         local_leaf_relay(state, res.relay, res.status, res.dsn_status, res.dsn_action, res.reason);
     }

@@ -5,10 +5,15 @@
  *   1. a mail forwarding loop: the address is already in a Delivered-To:
  *      header of the message -> bounce 5.4.6 "mail forwarding loop for ADDR";
  *   2. aliases: NAME+EXT, then NAME (alias.c);
- *   3. for a UNIX account: .forward files (dotforward.c), then the
+ *   3. below an owner- alias, a .forward or an :include: file (the
+ *      "owner" of the state; not the user whose .forward it is): forward
+ *      the address as a new message (forward.c), as Postfix does, so that
+ *      each copy has its own queue file status and the owner's sender,
+ *      with the Delivered-To: of the expansion that named it;
+ *   4. for a UNIX account: .forward files (dotforward.c), then the
  *      mailbox (mailbox.c: mailbox_transport, mailbox_command,
  *      home_mailbox, mail_spool_directory);
- *   4. for an unknown name: fallback_transport_maps (key: the name),
+ *   5. for an unknown name: fallback_transport_maps (key: the name),
  *      fallback_transport, else luser_relay, else
  *      bounce 5.1.1 'unknown user: "NAME"'.
  *
@@ -93,13 +98,21 @@ local_deliver_user(struct local_state *state, struct local_user *user, const cha
 
 /* After the aliases: a UNIX account, or the ways for unknown names. */
 static void
-local_deliver_nonalias(struct local_state *state, struct vstring *name, struct vstring *ext)
+local_deliver_nonalias(struct local_state *state, struct vstring *name, struct vstring *ext,
+                       const char *outer_delivered)
 {
+    struct local_state fwd;
     struct local_user *user;
     const char *value;
     int found;
 
-    if ((user = local_user_lookup(vstring_str(name))) != NULL) {
+    if (state->owner && strcasecmp(state->owner, vstring_str(name)) != 0) {
+        /* below an owner- alias, .forward or :include:: a new message */
+        fwd = *state;
+        fwd.delivered = outer_delivered; /* the forwarder's, also with frozen_delivered_to = no */
+        if (!local_dup_seen(state->lr, "forward", state->address))
+            local_forward_add(&fwd, state->address);
+    } else if ((user = local_user_lookup(vstring_str(name))) != NULL) {
         local_deliver_user(state, user, vstring_str(ext));
         local_user_free(user);
     } else if ((found = local_maps_find(state, local_config.fallback_transport_maps,
@@ -123,6 +136,7 @@ local_deliver_recipient(struct local_state state)
     struct vstring *ext = vstring_alloc(16);
     struct vstring *domain = vstring_alloc(64);
     struct vstring *full = vstring_alloc(64);
+    const char *outer_delivered = state.delivered;
     int delim;
 
     if (!local_config.frozen_delivered_to)
@@ -138,12 +152,12 @@ local_deliver_recipient(struct local_state state)
         if (state.exp_from && strcmp(state.exp_from, vstring_str(name)) == 0) {
             /* a name in its own alias expansion: its user's mailbox */
             state.exp_from = NULL;
-            local_deliver_nonalias(&state, name, ext);
+            local_deliver_nonalias(&state, name, ext, outer_delivered);
         } else if ((delim && local_alias(&state, vstring_str(full))) ||
                    local_alias(&state, vstring_str(name))) {
             /* done by the alias */
         } else {
-            local_deliver_nonalias(&state, name, ext);
+            local_deliver_nonalias(&state, name, ext, outer_delivered);
         }
     }
     vstring_free(name);

@@ -9,9 +9,10 @@
  *   :include:/path  more items from a file
  *   \user         the user's mailbox, skipping aliases and .forward
  *   address       rewritten (local context: user -> user@$myorigin) and
- *                 resolved; local(8)'s own addresses are delivered in this
- *                 process (recursion) unless the sender or Delivered-To:
- *                 changed; others are forwarded (forward.c)
+ *                 resolved; addresses for local(8) itself are expanded in
+ *                 this process (recursion; recipient.c forwards the users
+ *                 below an owner- alias, .forward or :include:); others
+ *                 are forwarded (forward.c)
  *
  * Items are split at commas and newlines outside "..." quotes; a quoted
  * item loses its quotes and backslash escapes. An empty item is skipped.
@@ -139,22 +140,6 @@ local_address_internal(const char *item, struct vstring *result)
     argv_free(addrs);
 }
 
-/*
- * Can a new address be delivered in this process? Only when it is for
- * this transport and neither the sender (owner- alias) nor the
- * Delivered-To: address (frozen_delivered_to = no) changed; otherwise
- * it is forwarded as a new message, as Postfix does.
- */
-static int
-local_same_delivery(const struct local_state *state, const char *transport)
-{
-    const struct deliver_request *req = state->lr->req;
-
-    return strcmp(transport, local_config.service) == 0 &&
-           strcmp(state->sender, req->sender) == 0 &&
-           strcasecmp(state->delivered, req->rcpt[state->lr->index].address) == 0;
-}
-
 void
 local_deliver_address(struct local_state *state, const char *item)
 {
@@ -176,7 +161,12 @@ local_deliver_address(struct local_state *state, const char *item)
         } else if (reply->flags & RESOLVE_FLAG_ERROR) {
             local_leaf(&child, DEL_RCPT_BOUNCE, "5.1.3", "failed", "bad address syntax: \"%s\"",
                        vstring_str(canon));
-        } else if (local_same_delivery(state, vstring_str(reply->transport))) {
+        } else if (strcmp(vstring_str(reply->transport), local_config.service) == 0) {
+            /*
+             * Ours: aliases are expanded here; a user or unknown name below
+             * an owner- alias, .forward or :include: is then forwarded
+             * (recipient.c), as Postfix does.
+             */
             child.address = vstring_str(reply->recipient);
             child.context = 0;
             child.user = NULL;

@@ -7,7 +7,8 @@
  *   qmgr [daemon skeleton options]
  *
  * Start-up (post_init): every file left in active by a crash goes back to
- * incoming (qmgr_recover_active), then incoming and deferred are scanned.
+ * incoming (qmgr_recover_active), logs without a message are removed
+ * (qmgr_remove_orphan_logs), then incoming and deferred are scanned.
  *
  * Wake-ups (docs/ipc.md): I and W scan incoming; D scans deferred, taking
  * files whose mtime (the next attempt) has come; A with D takes every
@@ -19,7 +20,10 @@
  * that reaches the limit stops and goes on when a message leaves. A scan
  * takes QMGR_SCAN_SLICE files per event-loop round, so deliveries run
  * while a large queue is being activated.
- * Recipients are read qmgr_message_recipient_limit at a time per message.
+ * Recipients are read in slices: qmgr_message_recipient_limit bounds the
+ * recipients in memory (all messages), qmgr_message_recipient_minimum is
+ * the smallest slice of any message (qmgr_message.c).
+ * qmgr_fudge_factor (Postfix's old queue manager only) is not used.
  *
  * The event loop (events.h) serves the wake-ups, the agents' sockets
  * (qmgr_deliver.c) and the timers together; the trivial-rewrite resolver
@@ -189,6 +193,19 @@ qmgr_scan_request(void)
         event_request_timer_ms(qmgr_pending_event, NULL, 0);
 }
 
+/*
+ * A message that postsuper moved during its delivery left memory: it may
+ * be back in a queue (released), so incoming and deferred are scanned
+ * again.
+ */
+void
+qmgr_scan_again(void)
+{
+    qmgr_incoming_pending = 1;
+    qmgr_deferred_pending = 1;
+    qmgr_scan_request();
+}
+
 static void
 qmgr_deferred_event(int event, void *context)
 {
@@ -237,6 +254,10 @@ qmgr_read_params(void)
 {
     qmgr_params.active_limit = (int)mail_conf_get_int("qmgr_message_active_limit");
     qmgr_params.rcpt_limit = (int)mail_conf_get_int("qmgr_message_recipient_limit");
+    qmgr_params.rcpt_minimum = (int)mail_conf_get_int("qmgr_message_recipient_minimum");
+    qmgr_params.dont_remove = (int)mail_conf_get_int("dont_remove");
+    qmgr_params.clog_warn_time =
+        mail_conf_get_bool("helpful_warnings") ? mail_conf_get_time("qmgr_clog_warn_time") : 0;
     qmgr_params.min_backoff = mail_conf_get_time("minimal_backoff_time");
     qmgr_params.max_backoff = mail_conf_get_time("maximal_backoff_time");
     qmgr_params.queue_run_delay = mail_conf_get_time("queue_run_delay");
@@ -254,6 +275,8 @@ qmgr_read_params(void)
         qmgr_params.max_backoff = qmgr_params.min_backoff;
     if (qmgr_params.rcpt_limit < 1)
         qmgr_params.rcpt_limit = 1;
+    if (qmgr_params.rcpt_minimum < 1)
+        qmgr_params.rcpt_minimum = 1;
     if (qmgr_params.active_limit < 1)
         qmgr_params.active_limit = 1;
     if (qmgr_params.queue_run_delay < 1)
@@ -268,6 +291,7 @@ qmgr_post_init(const char *service, char **args)
     qmgr_read_params();
     rewrite_clnt_set_tries(QMGR_RESOLVE_TRIES);
     qmgr_recover_active();
+    qmgr_remove_orphan_logs();
     event_request_timer_ms(qmgr_pending_event, NULL, 0);
     qmgr_incoming_pending = 1;
     qmgr_deferred_pending = 1;

@@ -8,7 +8,7 @@
  *   qmgr_message_activate   lock, move incoming|deferred -> active, validate,
  *                           read the envelope, log "(queue active)"
  *   qmgr_message_feed       read the next slice of pending recipients
- *                           (qmgr_message_recipient_limit), resolve each,
+ *                           (qmgr_message_recipient_limit/_minimum), resolve each,
  *                           and assign them to destination queues
  *   ...each entry is delivered (qmgr_deliver.c) or deferred by qmgr...
  *   qmgr_message_entry_done when the last entry of the last slice is done:
@@ -17,12 +17,13 @@
  *
  * Scheduling (qmgr_queue.c): one queue per transport and next hop, with a
  * concurrency window that starts at initial_destination_concurrency,
- * grows on success (positive feedback, up to
- * TRANSPORT_destination_concurrency_limit) and shrinks on failure
- * (negative feedback); after destination_concurrency_failed_cohort_limit
- * failed cohorts the destination is dead: its entries are deferred and it
- * rests for minimal_backoff_time (or until the F trigger). A transport
- * whose socket does not exist is throttled for transport_retry_time.
+ * grows on requests that complete (positive feedback, up to
+ * TRANSPORT_destination_concurrency_limit) and shrinks on requests that
+ * fail as a whole (negative feedback); after
+ * destination_concurrency_failed_cohort_limit failed pseudo-cohorts the
+ * destination is dead: its entries are deferred and it rests for
+ * minimal_backoff_time (or until the F trigger). A transport whose socket
+ * does not exist is throttled for transport_retry_time.
  *
  * Invariants: a message is freed only when no entry refers to it; an
  * entry is in exactly one place (a queue's todo list, or one delivery in
@@ -32,6 +33,7 @@
 #define TERN_QMGR_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -107,6 +109,7 @@ struct qmgr_queue {
     double fail_cohorts; /* failed cohorts in a row */
     int busy;            /* deliveries in flight */
     char *dead_reason;   /* why it is dead; NULL: alive */
+    time_t clog_warn_at; /* the next clog warning may come then */
     struct qmgr_entry *todo;
     struct qmgr_entry *todo_tail;
     int todo_count;
@@ -115,12 +118,14 @@ struct qmgr_queue {
 
 struct qmgr_transport {
     char *name;
-    int rcpt_limit;     /* TRANSPORT_destination_recipient_limit; 0: none */
-    int dest_limit;     /* TRANSPORT_destination_concurrency_limit; 0: none */
-    int initial;        /* TRANSPORT_initial_destination_concurrency */
-    char *pos_feedback; /* "1", "1/concurrency", ... */
-    char *neg_feedback;
-    double cohort_limit;
+    int rcpt_limit; /* TRANSPORT_destination_recipient_limit; 0: none */
+    int dest_limit; /* TRANSPORT_destination_concurrency_limit; 0: none */
+    int initial;    /* TRANSPORT_initial_destination_concurrency */
+    struct qmgr_feedback {
+        double value;   /* 0..1 */
+        int per_window; /* "N/concurrency": value / window */
+    } pos_feedback, neg_feedback;
+    double cohort_limit;    /* 0: never dead */
     time_t throttled_until; /* 0: usable */
     char *throttle_reason;
     struct htable *queues;       /* nexthop -> struct qmgr_queue */
@@ -131,9 +136,19 @@ struct qmgr_transport {
 /* The service that defers recipients of defer_transports (Postfix's "retry"). */
 #define QMGR_RETRY_SERVICE "retry"
 
+/*
+ * A mark in the queue file's mode (docs/queue-format.md): the report of
+ * the first delivery attempt (trace_flags 1, "sendmail -v") was sent, so
+ * later attempts record nothing more for it.
+ */
+#define QMGR_TRACE_SENT_MODE S_IXOTH
+
 struct qmgr_params {
     int active_limit;
-    int rcpt_limit;
+    int rcpt_limit;      /* qmgr_message_recipient_limit: recipients in memory */
+    int rcpt_minimum;    /* qmgr_message_recipient_minimum: per message slice */
+    int dont_remove;     /* finished files go to saved/ instead of away */
+    long clog_warn_time; /* 0, or helpful_warnings off: no clog warnings */
     long min_backoff;
     long max_backoff;
     long queue_run_delay;
@@ -155,6 +170,7 @@ extern int qmgr_rcpt_count;    /* recipients in memory */
 
 /* qmgr.c */
 void qmgr_scan_request(void);
+void qmgr_scan_again(void);
 
 /* qmgr_message.c */
 struct qmgr_message *qmgr_message_activate(const char *from_queue, const char *path,
@@ -162,6 +178,8 @@ struct qmgr_message *qmgr_message_activate(const char *from_queue, const char *p
 void qmgr_message_feed(struct qmgr_message *msg);
 void qmgr_message_entry_done(struct qmgr_message *msg);
 int qmgr_message_lock(struct qmgr_message *msg);
+int qmgr_message_lock_update(struct qmgr_message *msg);
+int qmgr_message_in_active(struct qmgr_message *msg);
 void qmgr_message_unlock(struct qmgr_message *msg);
 void qmgr_message_free(struct qmgr_message *msg);
 void qmgr_message_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, int status,
@@ -169,12 +187,16 @@ void qmgr_message_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
                          const char *relay);
 void qmgr_message_local_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, int status,
                                const char *dsn_status, const char *reason);
+struct deliver_expansion;
+void qmgr_message_expansion(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
+                            const struct deliver_expansion *leaves, int count);
 void qmgr_rcpt_copy(struct qmgr_rcpt *dst, const struct qmgr_rcpt *src);
 void qmgr_rcpt_free(struct qmgr_rcpt *rcpt);
 
 /* qmgr_finish.c */
 void qmgr_message_finish(struct qmgr_message *msg);
 void qmgr_recover_active(void);
+void qmgr_remove_orphan_logs(void);
 
 /* qmgr_queue.c */
 struct qmgr_transport *qmgr_transport_find(const char *name);
@@ -182,6 +204,7 @@ struct qmgr_queue *qmgr_queue_find(struct qmgr_transport *transport, const char 
 void qmgr_queue_add(struct qmgr_queue *queue, struct qmgr_message *msg,
                     const struct qmgr_rcpt *rcpt);
 void qmgr_schedule(void);
+int qmgr_feedback_parse(const char *spec, struct qmgr_feedback *fb);
 void qmgr_queue_success(struct qmgr_queue *queue);
 void qmgr_queue_failure(struct qmgr_queue *queue, const char *reason);
 void qmgr_transport_unavailable(struct qmgr_transport *transport, const char *reason);

@@ -18,12 +18,17 @@
  * with "mail transport unavailable" and throttles the transport. An agent
  * that dies, times out or breaks the protocol: the recipients that have a
  * result keep it, the others are deferred with "unknown mail transport
- * error", and the destination gets negative feedback.
+ * error", and the destination gets negative feedback. A result with
+ * expansion leaves (lib/mail/deliver_pass.h: sendmail -bv, or the
+ * members of an alias that bounced or "expanded" for NOTIFY=SUCCESS)
+ * goes to qmgr_message_expansion, unless it is a deferral: one log
+ * record per leaf.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "mail/attr.h"
+#include "mail/deliver_pass.h"
 #include "mail/deliver_request.h"
 #include "mail/mail_connect.h"
 #include "mail/mail_queue.h"
@@ -34,14 +39,6 @@
 #include "util/mymalloc.h"
 
 #define QMGR_TRANSPORT_ERROR "unknown mail transport error"
-
-struct qmgr_result {
-    int status;
-    char *dsn_status;
-    char *dsn_action;
-    char *reason;
-    char *relay;
-};
 
 struct qmgr_delivery {
     struct qmgr_entry *entry;
@@ -73,24 +70,23 @@ qmgr_deliver_end(struct qmgr_delivery *d, int ok, const char *reason)
 
 /* Applies results 0..got-1, defers the rest, then ends the delivery. */
 static void
-qmgr_deliver_apply(struct qmgr_delivery *d, struct qmgr_result *res, int got, int ok,
+qmgr_deliver_apply(struct qmgr_delivery *d, struct deliver_result *res, int got, int ok,
                    const char *defer_reason)
 {
     struct qmgr_entry *e = d->entry;
 
     for (int i = 0; i < e->count; i++) {
-        if (i < got)
+        if (i < got && res[i].exp_count > 0 &&
+            ((e->message->trace_flags & 2) || res[i].status != DEL_RCPT_DEFER))
+            qmgr_message_expansion(e->message, e->rcpt + i, res[i].exp, res[i].exp_count);
+        else if (i < got)
             qmgr_message_result(e->message, e->rcpt + i, res[i].status, res[i].dsn_status,
                                 res[i].dsn_action, res[i].reason, res[i].relay);
         else
             qmgr_message_local_result(e->message, e->rcpt + i, 1, "4.3.0", defer_reason);
     }
-    for (int i = 0; i < got; i++) {
-        myfree(res[i].dsn_status);
-        myfree(res[i].dsn_action);
-        myfree(res[i].reason);
-        myfree(res[i].relay);
-    }
+    for (int i = 0; i < got; i++)
+        deliver_pass_free_result(res + i);
     myfree(res);
     qmgr_deliver_end(d, ok, defer_reason);
 }
@@ -100,7 +96,7 @@ static void
 qmgr_deliver_broken(struct qmgr_delivery *d, const char *why)
 {
     msg_warn("%s: %s socket: %s", d->entry->message->queue_id, vstream_path(d->fp), why);
-    qmgr_deliver_apply(d, mymalloc(sizeof(struct qmgr_result)), 0, 0, QMGR_TRANSPORT_ERROR);
+    qmgr_deliver_apply(d, mymalloc(sizeof(struct deliver_result)), 0, 0, QMGR_TRANSPORT_ERROR);
 }
 
 static int
@@ -142,24 +138,15 @@ static void
 qmgr_deliver_receive(struct qmgr_delivery *d)
 {
     struct qmgr_entry *e = d->entry;
-    struct qmgr_result *res = mymalloc(sizeof(*res) * (size_t)e->count);
-    struct vstring *dsn = vstring_alloc(16), *action = vstring_alloc(16);
-    struct vstring *reason = vstring_alloc(100), *relay = vstring_alloc(32);
+    struct deliver_result *res = mymalloc(sizeof(*res) * (size_t)e->count);
+    struct vstring *reason = vstring_alloc(100);
     int got, status;
 
     for (got = 0; got < e->count; got++) {
-        if (attr_scan(d->fp, ATTR_FLAG_EXTRA, ATTR_RECV_INT("status", &status),
-                      ATTR_RECV_STR("dsn_status", dsn), ATTR_RECV_STR("dsn_action", action),
-                      ATTR_RECV_STR("reason", reason), ATTR_RECV_STR("relay", relay),
-                      ATTR_TYPE_END) != 5)
+        if (deliver_pass_recv_result(d->fp, res + got) < 0) {
+            deliver_pass_free_result(res + got);
             break;
-        if (status < DEL_RCPT_OK || status > DEL_RCPT_BOUNCE)
-            status = DEL_RCPT_DEFER;
-        res[got].status = status;
-        res[got].dsn_status = mystrdup(vstring_str(dsn));
-        res[got].dsn_action = mystrdup(vstring_str(action));
-        res[got].reason = mystrdup(vstring_str(reason));
-        res[got].relay = mystrdup(vstring_str(relay));
+        }
     }
     if (got < e->count) {
         msg_warn("%s: %s socket: %s", e->message->queue_id, vstream_path(d->fp),
@@ -171,21 +158,14 @@ qmgr_deliver_receive(struct qmgr_delivery *d)
                  attr_error_reason());
         qmgr_deliver_apply(d, res, got, 1, "");
     } else if (status != 0) {
-        for (int i = 0; i < got; i++) {
-            myfree(res[i].dsn_status);
-            myfree(res[i].dsn_action);
-            myfree(res[i].reason);
-            myfree(res[i].relay);
-        }
+        for (int i = 0; i < got; i++)
+            deliver_pass_free_result(res + i);
         qmgr_deliver_apply(d, res, 0, 0,
                            *vstring_str(reason) ? vstring_str(reason) : QMGR_TRANSPORT_ERROR);
     } else {
         qmgr_deliver_apply(d, res, got, 1, "");
     }
-    vstring_free(dsn);
-    vstring_free(action);
     vstring_free(reason);
-    vstring_free(relay);
 }
 
 static void
@@ -224,7 +204,7 @@ qmgr_deliver_start(struct qmgr_entry *entry)
     struct vstream *fp;
     struct vstring *why;
 
-    if (entry->message->forgotten) {
+    if (!qmgr_message_in_active(entry->message)) { /* held or deleted meanwhile */
         queue->busy--;
         qmgr_entry_free(entry);
         return;

@@ -12,6 +12,12 @@
  *     3. a bounce log: fsync the done-markers, "bounce" request; on
  *        success the bounce log is removed, on failure the message stays
  *        queued (deferred) and the notice is tried again next time.
+ *     3b. trace_flags 1 ("sendmail -v": a report of the first delivery
+ *        attempt, as Postfix sends it): a "trace" request now, whether
+ *        recipients are left or not; on success the trace log is removed
+ *        and QMGR_TRACE_SENT_MODE set on the file, so that later attempts
+ *        record and report nothing more (on failure the next attempt
+ *        tries again, with its own results added).
  *     4. deferred recipients left: a "delay" request when the warn time
  *        (W record) has come (then the warn time is cleared in place), and
  *        the file moves to deferred with its mtime set to the next attempt:
@@ -22,8 +28,15 @@
  *   Every move and removal follows the lock rule (qmgr_message_lock); a
  *   message someone else moved or deleted is forgotten without a word.
  *
+ *   With dont_remove set (a debugging aid), the finished file moves to
+ *   saved/ instead; the log line is "ID: removed" all the same.
+ *
  *   qmgr_recover_active()  at start-up: every file in active goes back to
  *       incoming (lock, check, rename); its done-markers say what is left.
+ *   qmgr_remove_orphan_logs()  at start-up, after the recovery: a bounce,
+ *       defer or trace log whose message file is in none of incoming,
+ *       active, deferred, hold and corrupt (looked for twice, so that a
+ *       file postsuper moves meanwhile is found) is removed, silently.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -163,7 +176,13 @@ qmgr_message_remove(struct qmgr_message *msg)
         dsn_log_remove(MAIL_QUEUE_BOUNCE, msg->queue_id);
         dsn_log_remove(MAIL_QUEUE_DEFER, msg->queue_id);
         dsn_log_remove(MAIL_QUEUE_TRACE, msg->queue_id);
-        if (mail_queue_remove(MAIL_QUEUE_ACTIVE, msg->queue_id) < 0 && errno != ENOENT)
+        if (qmgr_params.dont_remove) {
+            if (mail_queue_rename(msg->queue_id, MAIL_QUEUE_ACTIVE, MAIL_QUEUE_SAVED, 0) < 0 &&
+                errno != ENOENT)
+                msg_warn("%s: move to %s queue: %m", msg->queue_id, MAIL_QUEUE_SAVED);
+            else
+                msg_info("%s: removed", msg->queue_id);
+        } else if (mail_queue_remove(MAIL_QUEUE_ACTIVE, msg->queue_id) < 0 && errno != ENOENT)
             msg_warn("%s: remove %s/%s: %m", msg->queue_id, MAIL_QUEUE_ACTIVE, msg->queue_id);
         else
             msg_info("%s: removed", msg->queue_id);
@@ -171,6 +190,26 @@ qmgr_message_remove(struct qmgr_message *msg)
     }
     qmgr_message_free(msg);
     qmgr_scan_request();
+}
+
+/* Step 3b: the report of the first delivery attempt (sendmail -v). */
+static void
+qmgr_message_trace_first(struct qmgr_message *msg)
+{
+    struct stat st;
+
+    if (!(msg->trace_flags & 1) || msg->forgotten ||
+        !dsn_log_exists(MAIL_QUEUE_TRACE, msg->queue_id))
+        return;
+    if (qmgr_notify(msg, qmgr_params.trace_service, BOUNCE_REQ_TRACE) < 0)
+        return;
+    msg->trace_flags &= ~1;
+    if (qmgr_message_lock(msg) < 0)
+        return;
+    dsn_log_remove(MAIL_QUEUE_TRACE, msg->queue_id);
+    if (fstat(msg->fd, &st) < 0 || fchmod(msg->fd, (st.st_mode | QMGR_TRACE_SENT_MODE) & 07777) < 0)
+        msg_warn("%s: mark trace report sent: %m", msg->queue_id);
+    qmgr_message_unlock(msg);
 }
 
 void
@@ -210,6 +249,7 @@ qmgr_message_finish(struct qmgr_message *msg)
             qmgr_message_unlock(msg);
         }
     }
+    qmgr_message_trace_first(msg);
     if (msg->deferred != NULL || bounce_failed) {
         qmgr_message_defer(msg);
         return;
@@ -262,4 +302,45 @@ qmgr_recover_active(void)
         myfree(copy);
     }
     mail_queue_scan_close(scan);
+}
+
+/* Is there a message file named ID in a queue that keeps its logs? */
+static int
+qmgr_orphan_has_message(const char *id, struct vstring *path)
+{
+    static const char *const queues[] = {MAIL_QUEUE_INCOMING, MAIL_QUEUE_ACTIVE,
+                                         MAIL_QUEUE_DEFERRED, MAIL_QUEUE_HOLD, MAIL_QUEUE_CORRUPT};
+    struct stat st;
+
+    for (size_t i = 0; i < sizeof(queues) / sizeof(queues[0]); i++) {
+        mail_queue_path(path, queues[i], id);
+        if (lstat(vstring_str(path), &st) == 0 || errno != ENOENT)
+            return 1;
+    }
+    return 0;
+}
+
+void
+qmgr_remove_orphan_logs(void)
+{
+    static const char *const logs[] = {MAIL_QUEUE_BOUNCE, MAIL_QUEUE_DEFER, MAIL_QUEUE_TRACE};
+    struct vstring *path = vstring_alloc(64);
+    struct mail_queue_scan *scan;
+    const char *id;
+
+    for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+        if ((scan = mail_queue_scan_open(logs[i])) == NULL) {
+            if (errno != ENOENT)
+                msg_warn("open %s queue: %m", logs[i]);
+            continue;
+        }
+        while ((id = mail_queue_scan_next(scan)) != NULL) {
+            if (qmgr_orphan_has_message(id, path) || qmgr_orphan_has_message(id, path))
+                continue;
+            if (unlink(mail_queue_scan_path(scan)) < 0 && errno != ENOENT)
+                msg_warn("remove %s: %m", mail_queue_scan_path(scan));
+        }
+        mail_queue_scan_close(scan);
+    }
+    vstring_free(path);
 }

@@ -19,8 +19,13 @@
  *
  * Every update of the queue file and every log append happens under the
  * lock rule (qmgr_message_lock); when the check fails the administrator
- * moved or deleted the message and qmgr forgets it silently. Results are
- * recorded by qmgr_result.c.
+ * moved or deleted the message and qmgr forgets it silently: no move, no
+ * removal, no new delivery (qmgr_message_in_active). The results of the
+ * deliveries under way are still recorded in a file that was put on hold
+ * (qmgr_message_lock_update), never in one deleted or requeued. A queue
+ * id already in memory is not taken in again (a held and released copy
+ * of a message whose deliveries still run). Results are recorded by
+ * qmgr_result.c.
  *
  * Message attributes acted on (written by cleanup): bounce_reason (bounce
  * every recipient with it), filter (transport:nexthop instead of the
@@ -54,6 +59,14 @@ struct qmgr_resolved {
 
 static struct vstring *qmgr_why;
 static struct vstring *qmgr_path;
+
+/*
+ * The queue ids of the messages in memory. A message that postsuper held
+ * and released during its delivery is not taken in a second time while
+ * the first copy still has deliveries under way (they would run twice);
+ * when that copy is freed, the scans run again.
+ */
+static struct htable *qmgr_message_ids;
 
 static void
 qmgr_message_buffers(void)
@@ -111,6 +124,9 @@ qmgr_message_free(struct qmgr_message *msg)
         qfile_close(msg->qf);
     if (msg->fd >= 0)
         close(msg->fd);
+    htable_delete(qmgr_message_ids, msg->queue_id, NULL);
+    if (msg->forgotten)
+        qmgr_scan_again();
     htable_free(msg->attrs, myfree);
     htable_free(msg->resolved, qmgr_resolved_free);
     myfree(msg->queue_id);
@@ -118,37 +134,6 @@ qmgr_message_free(struct qmgr_message *msg)
     myfree(msg->dsn_envid);
     myfree(msg);
     qmgr_message_count--;
-}
-
-/*
- * The lock rule: exclusive flock on our descriptor, then check that
- * active/ID still names it. 0: locked and ours; -1: gone (the message is
- * marked forgotten, the lock released).
- */
-int
-qmgr_message_lock(struct qmgr_message *msg)
-{
-    struct stat fst, pst;
-
-    if (msg->forgotten)
-        return -1;
-    qmgr_message_buffers();
-    if (myflock(msg->fd, MYFLOCK_STYLE_FLOCK, MYFLOCK_OP_EXCLUSIVE) < 0)
-        msg_fatal("%s: lock queue file: %m", msg->queue_id);
-    mail_queue_path(qmgr_path, MAIL_QUEUE_ACTIVE, msg->queue_id);
-    if (fstat(msg->fd, &fst) < 0 || lstat(vstring_str(qmgr_path), &pst) < 0 ||
-        fst.st_dev != pst.st_dev || fst.st_ino != pst.st_ino) {
-        myflock(msg->fd, MYFLOCK_STYLE_FLOCK, MYFLOCK_OP_NONE);
-        msg->forgotten = 1;
-        return -1;
-    }
-    return 0;
-}
-
-void
-qmgr_message_unlock(struct qmgr_message *msg)
-{
-    myflock(msg->fd, MYFLOCK_STYLE_FLOCK, MYFLOCK_OP_NONE);
 }
 
 /* Opens and locks PATH; the locked descriptor, or -1 (busy, gone, moved). */
@@ -248,6 +233,7 @@ qmgr_message_alloc(const char *id, int fd)
     msg->attrs = htable_create(16);
     msg->resolved = htable_create(16);
     msg->active_us = log_delay_now();
+    htable_enter(qmgr_message_ids, msg->queue_id, msg);
     qmgr_message_count++;
     return msg;
 }
@@ -263,6 +249,10 @@ qmgr_message_activate(const char *from_queue, const char *path, const char *id)
     int status;
 
     qmgr_message_buffers();
+    if (qmgr_message_ids == NULL)
+        qmgr_message_ids = htable_create(64);
+    if (htable_find(qmgr_message_ids, id) != NULL)
+        return NULL; /* its first copy is still being delivered */
     if ((fd = qmgr_message_grab(path, id)) < 0)
         return NULL;
     mail_queue_path(qmgr_path, MAIL_QUEUE_ACTIVE, id);
@@ -297,11 +287,13 @@ qmgr_message_activate(const char *from_queue, const char *path, const char *id)
     msg->data_size = qfile_info(qf)->content_size;
     if ((value = htable_find(msg->attrs, "trace_flags")) != NULL)
         msg->trace_flags = atoi(value);
+    if (st.st_mode & QMGR_TRACE_SENT_MODE) /* sendmail -v: reported already */
+        msg->trace_flags &= ~1;
     /* The defer log describes the previous attempt; the expiry bounce may want it. */
     if (!msg->admin_expired)
         dsn_log_remove(MAIL_QUEUE_DEFER, id);
     msg_info("%s: from=<%s>, size=%llu, nrcpt=%u (queue active)", id, msg->sender,
-             (unsigned long long)msg->data_size, (unsigned)qfile_info(qf)->rcpt_count);
+             (unsigned long long)qfile_log_size(qfile_info(qf)), (unsigned)qfile_info(qf)->rcpt_count);
     (void)from_queue;
     return msg;
 }
@@ -463,8 +455,20 @@ qmgr_message_dispatch(struct qmgr_message *msg, struct qmgr_rcpt *rcpt)
 }
 
 /*
- * Reads up to qmgr_message_recipient_limit pending recipients from
- * read_offset on and hands each to dispatch. Returns how many.
+ * May the slice being read take one more recipient? Recipients in memory
+ * (every message's) are bounded by qmgr_message_recipient_limit, but each
+ * message gets at least qmgr_message_recipient_minimum per slice, so that
+ * no message starves (the minimum takes priority, as postconf(5) says).
+ */
+static int
+qmgr_message_slice_room(int count)
+{
+    return count < qmgr_params.rcpt_minimum || qmgr_rcpt_count < qmgr_params.rcpt_limit;
+}
+
+/*
+ * Reads pending recipients from read_offset on, while the slice has room,
+ * and hands each to dispatch. Returns how many.
  */
 static int
 qmgr_message_read_slice(struct qmgr_message *msg)
@@ -473,13 +477,15 @@ qmgr_message_read_slice(struct qmgr_message *msg)
     struct qmgr_rcpt rcpt;
     int type;
     int count = 0;
+    int room;
 
     if (qfile_seek(msg->qf, msg->read_offset, qmgr_why) < 0) {
         msg_warn("%s: %s", msg->queue_id, vstring_str(qmgr_why));
         msg->read_offset = 0;
         return 0;
     }
-    while (count < qmgr_params.rcpt_limit && (type = qfile_read(msg->qf, &rec, qmgr_why)) > 0) {
+    while ((room = qmgr_message_slice_room(count)) != 0 &&
+           (type = qfile_read(msg->qf, &rec, qmgr_why)) > 0) {
         msg->read_offset = rec.offset + 5 + rec.len;
         if (type == REC_TYPE_MESG) {
             msg->read_offset = qfile_info(msg->qf)->extracted_offset;
@@ -498,7 +504,7 @@ qmgr_message_read_slice(struct qmgr_message *msg)
             return count;
         }
     }
-    if (count < qmgr_params.rcpt_limit) /* end of file or a read error */
+    if (room) /* end of file or a read error */
         msg->read_offset = 0;
     return count;
 }

@@ -13,17 +13,23 @@
  *   qmgr_schedule()    starts deliveries while queues have entries and
  *       room in their concurrency window
  *
- * Feedback, after Postfix's qmgr in simplified form: a delivery that the
- * agent completed is positive feedback (window +feedback, whole steps, up
- * to the limit, counted only while the queue is saturated); a delivery that
- * failed as a whole (the agent died, timed out, broke the protocol or said
- * it could not handle the request) is negative feedback (window
- * -feedback, never below 1) and adds 1/window to the failed cohort count.
- * When that count reaches destination_concurrency_failed_cohort_limit the
- * destination is dead: its waiting entries are deferred with "delivery
- * temporarily suspended: REASON", new recipients too, for
- * minimal_backoff_time or until the F trigger. Feedback values are "N"
- * or "N/concurrency".
+ * Feedback, as postconf(5) documents it: a delivery request that the
+ * agent completed (whatever each recipient's result) is positive
+ * feedback, the window growing by one at the end of each run of
+ * 1/feedback of them, up to the limit (qmgr_queue_success); a request
+ * that failed as a whole (the agent said so in its final status, died,
+ * timed out or broke the protocol) is negative feedback, the window
+ * shrinking by one at the start of each run of 1/feedback of them, never
+ * below 1, and adds 1/window to the failed pseudo-cohort count
+ * (qmgr_queue_failure). When that count reaches
+ * destination_concurrency_failed_cohort_limit (0: never) the destination
+ * is dead: its waiting entries are deferred with "delivery temporarily
+ * suspended: REASON", new recipients too, for minimal_backoff_time or
+ * until the F trigger. Feedback values are "N", "N/M" or
+ * "N/concurrency", 0..1 (qmgr_feedback_parse).
+ *
+ * A destination whose entries fill more than a fifth of the active queue
+ * is named in a clog warning (qmgr_clog_warn_time).
  *
  * A transport whose socket is missing or refuses connections is throttled
  * for transport_retry_time: every waiting entry is deferred with "mail
@@ -31,6 +37,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/mail_conf.h"
 #include "mail/deliver_request.h"
@@ -56,6 +63,57 @@ qmgr_transport_param(struct vstring *buf, const char *transport, const char *suf
     return value ? value : "";
 }
 
+/*
+ * Parses a feedback value: "N", "N/M" (constant) or "N/concurrency",
+ * N and N/M in 0..1, blanks allowed around the slash. 0 or -1.
+ */
+int
+qmgr_feedback_parse(const char *spec, struct qmgr_feedback *fb)
+{
+    char *end;
+    double num, den;
+
+    fb->per_window = 0;
+    num = strtod(spec, &end);
+    if (end == spec || num < 0)
+        return -1;
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (*end == '/') {
+        spec = end + 1;
+        while (*spec == ' ' || *spec == '\t')
+            spec++;
+        if (strncmp(spec, "concurrency", 11) == 0) {
+            fb->per_window = 1;
+            end = (char *)spec + 11;
+        } else if ((den = strtod(spec, &end)) <= 0 || end == spec) {
+            return -1;
+        } else {
+            num /= den;
+        }
+        while (*end == ' ' || *end == '\t')
+            end++;
+    }
+    if (*end != 0 || num > 1)
+        return -1;
+    fb->value = num;
+    return 0;
+}
+
+/* A feedback parameter; a bad value is reported and taken as 1. */
+static void
+qmgr_transport_feedback(struct vstring *buf, const char *transport, const char *suffix,
+                        const char *default_name, struct qmgr_feedback *fb)
+{
+    const char *spec = qmgr_transport_param(buf, transport, suffix, default_name);
+
+    if (qmgr_feedback_parse(spec, fb) < 0) {
+        msg_warn("%s%s: bad feedback value \"%s\": using 1", transport, suffix, spec);
+        fb->value = 1;
+        fb->per_window = 0;
+    }
+}
+
 struct qmgr_transport *
 qmgr_transport_find(const char *name)
 {
@@ -76,15 +134,15 @@ qmgr_transport_find(const char *name)
                                               "default_destination_concurrency_limit"));
     t->initial = atoi(qmgr_transport_param(buf, name, "_initial_destination_concurrency",
                                            "initial_destination_concurrency"));
-    t->pos_feedback =
-        mystrdup(qmgr_transport_param(buf, name, "_destination_concurrency_positive_feedback",
-                                      "default_destination_concurrency_positive_feedback"));
-    t->neg_feedback =
-        mystrdup(qmgr_transport_param(buf, name, "_destination_concurrency_negative_feedback",
-                                      "default_destination_concurrency_negative_feedback"));
+    qmgr_transport_feedback(buf, name, "_destination_concurrency_positive_feedback",
+                            "default_destination_concurrency_positive_feedback", &t->pos_feedback);
+    qmgr_transport_feedback(buf, name, "_destination_concurrency_negative_feedback",
+                            "default_destination_concurrency_negative_feedback", &t->neg_feedback);
     t->cohort_limit =
         atof(qmgr_transport_param(buf, name, "_destination_concurrency_failed_cohort_limit",
                                   "default_destination_concurrency_failed_cohort_limit"));
+    if (t->cohort_limit < 0)
+        t->cohort_limit = 0;
     if (t->initial < 1)
         t->initial = 1;
     if (t->dest_limit > 0 && t->initial > t->dest_limit)
@@ -115,6 +173,63 @@ qmgr_queue_find(struct qmgr_transport *transport, const char *nexthop)
     return q;
 }
 
+/* How many destinations of a transport have a queue (stop counting at 2). */
+static int
+qmgr_transport_queues(const struct qmgr_transport *t)
+{
+    int n = 0;
+
+    for (struct qmgr_queue *q = qmgr_queue_list; q != NULL && n < 2; q = q->next)
+        if (q->transport == t)
+            n++;
+    return n;
+}
+
+/*
+ * The clog warning (qmgr_clog_warn_time, helpful_warnings): a destination
+ * whose waiting and busy entries are more than a fifth of
+ * qmgr_message_active_limit is named, with the most likely remedy, at most
+ * once per qmgr_clog_warn_time. The lines are Postfix's.
+ */
+static void
+qmgr_queue_clog_warn(struct qmgr_queue *queue)
+{
+    struct qmgr_transport *t = queue->transport;
+    int length = queue->todo_count + queue->busy;
+    int limit = qmgr_params.active_limit;
+    double share;
+    time_t now;
+
+    if (qmgr_params.clog_warn_time <= 0 || length <= limit / 5 ||
+        (now = time(NULL)) < queue->clog_warn_at)
+        return;
+    share = qmgr_message_count > 0 ? (double)length / qmgr_message_count : 1;
+    msg_warn("mail for %s is using up %d of %d active queue entries", queue->nexthop, length,
+             qmgr_message_count);
+    if (share < 0.9)
+        msg_warn("this may slow down other mail deliveries");
+    if (t->dest_limit > 0 && t->dest_limit <= queue->window * 2) {
+        msg_warn("you may need to increase the main.cf %s%s from %d", t->name,
+                 "_destination_concurrency_limit", t->dest_limit);
+    } else if (queue->window > limit * share) {
+        msg_warn("you may need to increase the main.cf %s from %d", "qmgr_message_active_limit",
+                 limit);
+    } else if (qmgr_transport_queues(t) > 1) {
+        msg_warn("you may need a separate master.cf transport for %s", queue->nexthop);
+    } else {
+        msg_warn("you may need to reduce %s connect and helo timeouts", t->name);
+        msg_warn("so that Postfix quickly skips unavailable hosts");
+        msg_warn("you may need to increase the main.cf %s and %s", "minimal_backoff_time",
+                 "maximal_backoff_time");
+        msg_warn("so that Postfix wastes less time on undeliverable mail");
+        msg_warn("you may need to increase the master.cf %s process limit", t->name);
+    }
+    msg_warn("please avoid flushing the whole queue when you have");
+    msg_warn("lots of deferred mail, that is bad for performance");
+    msg_warn("to turn off these warnings specify: %s = 0", "qmgr_clog_warn_time");
+    queue->clog_warn_at = now + qmgr_params.clog_warn_time;
+}
+
 void
 qmgr_queue_add(struct qmgr_queue *queue, struct qmgr_message *msg, const struct qmgr_rcpt *rcpt)
 {
@@ -135,6 +250,7 @@ qmgr_queue_add(struct qmgr_queue *queue, struct qmgr_message *msg, const struct 
         queue->todo_tail = e;
         queue->todo_count++;
         msg->refcount++;
+        qmgr_queue_clog_warn(queue);
     }
     if (e->count == e->size) {
         e->size *= 2;
@@ -237,31 +353,36 @@ qmgr_schedule(void)
     running = 0;
 }
 
-/* "N" or "N/concurrency" at the current window. */
+/* The feedback amount at the current window. */
 static double
-qmgr_feedback(const char *spec, double window)
+qmgr_feedback(const struct qmgr_feedback *fb, double window)
 {
-    char *end;
-    double value = strtod(spec, &end);
-
-    if (end == spec || value <= 0)
-        value = 1;
-    if (*end == '/')
-        value /= (window > 0 ? window : 1);
-    return value;
+    return fb->per_window ? fb->value / (window >= 1 ? window : 1) : fb->value;
 }
 
+/*
+ * Positive feedback: a delivery completed without a connection or
+ * handshake failure. The window grows by one at the end of each run of
+ * 1/feedback such deliveries (half a step of slack absorbs rounding), up
+ * to the destination concurrency limit, and only while it is within
+ * TRANSPORT_initial_destination_concurrency of the deliveries actually
+ * under way (BUSY counts this one): a window far above real use would
+ * make negative feedback ineffective. The failed cohort count is reset.
+ */
 void
 qmgr_queue_success(struct qmgr_queue *queue)
 {
     struct qmgr_transport *t = queue->transport;
+    double fb;
 
     queue->fail_cohorts = 0;
     if (queue->dead_reason != NULL)
         return;
-    if ((t->dest_limit == 0 || queue->window < t->dest_limit) && queue->busy + 1 >= queue->window) {
-        queue->success += qmgr_feedback(t->pos_feedback, queue->window);
-        while (queue->success >= 1) {
+    if ((t->dest_limit == 0 || queue->window < t->dest_limit) &&
+        queue->window < queue->busy + 1 + t->initial) {
+        fb = qmgr_feedback(&t->pos_feedback, queue->window);
+        queue->success += fb;
+        while (fb > 0 && queue->success + fb / 2 >= 1) {
             queue->window += 1;
             queue->success -= 1;
             queue->failure = 0;
@@ -291,36 +412,50 @@ qmgr_queue_resurrect(int event, void *context)
     qmgr_schedule();
 }
 
+/* Declares a destination dead: its waiting entries are deferred. */
+static void
+qmgr_queue_kill(struct qmgr_queue *queue, const char *reason)
+{
+    struct vstring *why = vstring_alloc(100);
+
+    queue->dead_reason = mystrdup(reason);
+    event_request_timer(qmgr_queue_resurrect, queue, (int)qmgr_params.min_backoff);
+    vstring_sprintf(why, "delivery temporarily suspended: %s", reason);
+    qmgr_queue_defer_todo(queue, vstring_str(why));
+    vstring_free(why);
+}
+
+/*
+ * Negative feedback: a delivery failed as a whole (connection or
+ * handshake failure, or the agent broke down). It counts 1/window of a
+ * failed pseudo-cohort; at TRANSPORT_destination_concurrency_failed_
+ * cohort_limit (0: never) the destination is dead. Otherwise the window
+ * shrinks by one at the start of each run of 1/feedback failures (half a
+ * step of slack absorbs rounding), never below 1; zero feedback leaves it
+ * alone.
+ */
 void
 qmgr_queue_failure(struct qmgr_queue *queue, const char *reason)
 {
     struct qmgr_transport *t = queue->transport;
+    double fb;
 
     if (queue->dead_reason != NULL || queue->window <= 0)
         return;
     queue->fail_cohorts += 1.0 / queue->window;
     if (t->cohort_limit > 0 && queue->fail_cohorts >= t->cohort_limit) {
-        queue->dead_reason = mystrdup(reason);
-        event_request_timer(qmgr_queue_resurrect, queue, (int)qmgr_params.min_backoff);
-        {
-            struct vstring *why = vstring_alloc(100);
-
-            vstring_sprintf(why, "delivery temporarily suspended: %s", reason);
-            qmgr_queue_defer_todo(queue, vstring_str(why));
-            vstring_free(why);
-        }
+        qmgr_queue_kill(queue, reason);
         return;
     }
-    if (queue->window > 1) {
-        queue->failure -= qmgr_feedback(t->neg_feedback, queue->window);
-        while (queue->failure < 0) {
-            queue->window -= 1;
-            queue->failure += 1;
-            queue->success = 0;
-        }
-        if (queue->window < 1)
-            queue->window = 1;
+    fb = qmgr_feedback(&t->neg_feedback, queue->window);
+    queue->failure -= fb;
+    while (fb > 0 && queue->failure < -fb / 2) {
+        queue->window -= 1;
+        queue->failure += 1;
+        queue->success = 0;
     }
+    if (queue->window < 1)
+        queue->window = 1;
 }
 
 static void

@@ -13,8 +13,11 @@
  *   qmgr_message_local_result(msg, rcpt, status, dsn, reason)
  *       a result qmgr decides itself: logged as the agents do (relay=none),
  *       then recorded as above.
- * A message that was moved or removed meanwhile (the lock check fails) is
- * forgotten: nothing is written.
+ * A message that postsuper put on hold during its delivery is still
+ * updated through qmgr's descriptor (qmgr_message_lock_update): the
+ * finished recipients keep their done-markers and log records, so a
+ * release does not deliver them twice. A message deleted or requeued
+ * meanwhile is forgotten: nothing is written.
  */
 #include <string.h>
 #include <time.h>
@@ -95,7 +98,7 @@ qmgr_message_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, int 
     struct vstring *why;
     int deferred = 0;
 
-    if (qmgr_message_lock(msg) < 0)
+    if (qmgr_message_lock_update(msg) < 0)
         return;
     why = vstring_alloc(100);
     msg->sent_count++;
@@ -130,11 +133,64 @@ qmgr_message_local_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt
     static const char *const words[] = {"sent", "deferred", "bounced"};
     static const char *const actions[] = {"delivered", "delayed", "failed"};
     const char *word = words[status];
+    const char *action = actions[status];
 
     if (msg->forgotten)
         return;
-    if (msg->trace_flags & 2)
-        word = status == DEL_RCPT_OK ? "deliverable" : "undeliverable";
+    if (msg->trace_flags & 2) /* sendmail -bv: the word is also the DSN action */
+        action = word = status == DEL_RCPT_OK ? "deliverable" : "undeliverable";
     qmgr_log_result(msg, rcpt, "none", dsn_status, word, reason);
-    qmgr_message_result(msg, rcpt, status, dsn_status, actions[status], reason, "none");
+    qmgr_message_result(msg, rcpt, status, dsn_status, action, reason, "none");
+}
+
+/*
+ * The leaves of an expansion (deliver_v1 "expansions") replace the queue
+ * recipient's own result in the logs: with trace_flags 2 (sendmail -bv)
+ * each goes to the trace log and nothing else changes; otherwise (the
+ * agent's result was not a deferral) a bounced leaf goes to the bounce
+ * log under its own address, a successful one (local: "expanded") to the
+ * trace log for NOTIFY=SUCCESS or trace_flags 1, and the queue recipient
+ * is marked done - unless a bounce could not be logged, which defers it.
+ * Each leaf keeps the queue recipient's R offset and NOTIFY; its DSN
+ * ORCPT too, unless the leaf has no orig_rcpt (below an owner- alias).
+ */
+void
+qmgr_message_expansion(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
+                       const struct deliver_expansion *leaves, int count)
+{
+    struct dsn_log_entry e = {
+        .notify = rcpt->notify,
+        .offset = rcpt->offset,
+        .time = time(NULL),
+    };
+    struct vstring *why;
+    int lost = 0;
+
+    if (qmgr_message_lock_update(msg) < 0)
+        return;
+    msg->sent_count++;
+    for (int i = 0; i < count; i++) {
+        e.recipient = leaves[i].address;
+        e.orig_rcpt = leaves[i].orig_rcpt;
+        e.dsn_orcpt = *leaves[i].orig_rcpt ? rcpt->dsn_orcpt : "";
+        e.status = leaves[i].dsn_status;
+        e.action = leaves[i].dsn_action;
+        e.reason = leaves[i].reason;
+        e.relay = leaves[i].relay;
+        if ((msg->trace_flags & 3) ||
+            (leaves[i].status == DEL_RCPT_OK && (rcpt->notify & REC_NOTIFY_SUCCESS)))
+            qmgr_message_append(msg, MAIL_QUEUE_TRACE, &e);
+        if (!(msg->trace_flags & 2) && leaves[i].status == DEL_RCPT_BOUNCE &&
+            qmgr_message_append(msg, MAIL_QUEUE_BOUNCE, &e) < 0)
+            lost = 1;
+    }
+    if (!(msg->trace_flags & 2)) {
+        why = vstring_alloc(100);
+        if (lost)
+            qmgr_message_add_deferral(msg, rcpt, "4.3.0", "cannot record bounce");
+        else if (qfile_rcpt_done(msg->qf, rcpt->offset, why) < 0)
+            msg_warn("%s: mark recipient done: %s", msg->queue_id, vstring_str(why));
+        vstring_free(why);
+    }
+    qmgr_message_unlock(msg);
 }

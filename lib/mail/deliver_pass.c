@@ -53,36 +53,72 @@ deliver_pass_send(struct vstream *fp, const struct deliver_request *req, const c
     return vstream_flush(fp);
 }
 
+/* Reads the N expansion leaves that follow a result list; 0 or -1. */
+static int
+deliver_pass_recv_expansions(struct vstream *fp, struct deliver_result *res, int n)
+{
+    struct vstring *v[6];
+    struct deliver_expansion *e;
+    int ret = 0;
+
+    for (int k = 0; k < 6; k++)
+        v[k] = vstring_alloc(32);
+    res->exp = mymalloc(sizeof(*res->exp) * (size_t)n);
+    for (res->exp_count = 0; res->exp_count < n; res->exp_count++) {
+        e = res->exp + res->exp_count;
+        if (attr_scan(fp, ATTR_FLAG_EXTRA, ATTR_RECV_INT("status", &e->status),
+                      ATTR_RECV_STR("address", v[0]), ATTR_RECV_STR("orig_rcpt", v[1]),
+                      ATTR_RECV_STR("dsn_status", v[2]), ATTR_RECV_STR("dsn_action", v[3]),
+                      ATTR_RECV_STR("reason", v[4]), ATTR_RECV_STR("relay", v[5]),
+                      ATTR_TYPE_END) != 7 ||
+            e->status < DEL_RCPT_OK || e->status > DEL_RCPT_BOUNCE) {
+            ret = -1;
+            break;
+        }
+        e->address = mystrdup(vstring_str(v[0]));
+        e->orig_rcpt = mystrdup(vstring_str(v[1]));
+        e->dsn_status = mystrdup(vstring_str(v[2]));
+        e->dsn_action = mystrdup(vstring_str(v[3]));
+        e->reason = mystrdup(vstring_str(v[4]));
+        e->relay = mystrdup(vstring_str(v[5]));
+    }
+    for (int k = 0; k < 6; k++)
+        vstring_free(v[k]);
+    return ret;
+}
+
+/*
+ * Reads one result list (the optional "expansions" count included) into
+ * RES and then its expansion leaves; 0 or -1.
+ */
 int
-deliver_pass_recv(struct vstream *fp, int count, struct deliver_result *results, int *status,
-                  struct vstring *reason)
+deliver_pass_recv_result(struct vstream *fp, struct deliver_result *res)
 {
     struct vstring *dsn = vstring_alloc(10);
     struct vstring *action = vstring_alloc(10);
     struct vstring *text = vstring_alloc(100);
     struct vstring *relay = vstring_alloc(10);
-    int ret = 0;
-    int i;
+    int expansions = -1;
+    int n, ret = 0;
 
-    memset(results, 0, sizeof(*results) * (size_t)count);
-    for (i = 0; i < count && ret == 0; i++) {
-        if (attr_scan(fp, ATTR_FLAG_EXTRA, ATTR_RECV_INT("status", &results[i].status),
-                      ATTR_RECV_STR("dsn_status", dsn), ATTR_RECV_STR("dsn_action", action),
-                      ATTR_RECV_STR("reason", text), ATTR_RECV_STR("relay", relay),
-                      ATTR_TYPE_END) != 5 ||
-            results[i].status < DEL_RCPT_OK || results[i].status > DEL_RCPT_BOUNCE) {
-            ret = -1;
-            break;
-        }
-        results[i].done = 1;
-        results[i].dsn_status = mystrdup(vstring_str(dsn));
-        results[i].dsn_action = mystrdup(vstring_str(action));
-        results[i].reason = mystrdup(vstring_str(text));
-        results[i].relay = mystrdup(vstring_str(relay));
-    }
-    if (ret == 0 && attr_scan(fp, ATTR_FLAG_EXTRA, ATTR_RECV_INT("status", status),
-                              ATTR_RECV_STR("reason", reason), ATTR_TYPE_END) != 2)
+    memset(res, 0, sizeof(*res));
+    res->status = -1;
+    n = attr_scan(fp, ATTR_FLAG_EXTRA | ATTR_FLAG_OPTIONAL, ATTR_RECV_INT("status", &res->status),
+                  ATTR_RECV_STR("dsn_status", dsn), ATTR_RECV_STR("dsn_action", action),
+                  ATTR_RECV_STR("reason", text), ATTR_RECV_STR("relay", relay),
+                  ATTR_RECV_INT("expansions", &expansions), ATTR_TYPE_END);
+    if (n != (expansions < 0 ? 5 : 6) || expansions > DELIVER_EXPANSION_MAX ||
+        res->status < DEL_RCPT_OK || res->status > DEL_RCPT_BOUNCE) {
         ret = -1;
+    } else {
+        res->done = 1;
+        res->dsn_status = mystrdup(vstring_str(dsn));
+        res->dsn_action = mystrdup(vstring_str(action));
+        res->reason = mystrdup(vstring_str(text));
+        res->relay = mystrdup(vstring_str(relay));
+        if (expansions > 0)
+            ret = deliver_pass_recv_expansions(fp, res, expansions);
+    }
     vstring_free(dsn);
     vstring_free(action);
     vstring_free(text);
@@ -90,9 +126,25 @@ deliver_pass_recv(struct vstream *fp, int count, struct deliver_result *results,
     return ret;
 }
 
+int
+deliver_pass_recv(struct vstream *fp, int count, struct deliver_result *results, int *status,
+                  struct vstring *reason)
+{
+    int ret = 0;
+
+    memset(results, 0, sizeof(*results) * (size_t)count);
+    for (int i = 0; i < count && ret == 0; i++)
+        ret = deliver_pass_recv_result(fp, results + i);
+    if (ret == 0 && attr_scan(fp, ATTR_FLAG_EXTRA, ATTR_RECV_INT("status", status),
+                              ATTR_RECV_STR("reason", reason), ATTR_TYPE_END) != 2)
+        ret = -1;
+    return ret;
+}
+
 void
 deliver_pass_free_result(struct deliver_result *result)
 {
+    deliver_expansion_free(result);
     if (!result->done)
         return;
     myfree(result->dsn_status);

@@ -16,6 +16,11 @@
  *       reads COUNT results into RESULTS (each field mystrdup'ed; free them
  *       with deliver_pass_free_result) and the final status and reason.
  *       0, or -1 when the agent broke the protocol or went away.
+ *       A result may carry expansion leaves (exp_count, exp: sendmail -bv
+ *       through an agent that expands, docs/ipc.md).
+ *   deliver_pass_recv_result(fp, &result)
+ *       reads one recipient's result list and its expansion leaves (qmgr
+ *       uses it too); 0 or -1. Free with deliver_pass_free_result.
  *
  * The agent's replies are peer input: they are read with the default
  * attr limits and a bad status value is refused.
@@ -32,6 +37,7 @@ int deliver_pass_send(struct vstream *fp, const struct deliver_request *req, con
                       int count, const struct deliver_rcpt *rcpts);
 int deliver_pass_recv(struct vstream *fp, int count, struct deliver_result *results, int *status,
                       struct vstring *reason);
+int deliver_pass_recv_result(struct vstream *fp, struct deliver_result *result);
 void deliver_pass_free_result(struct deliver_result *result);
 
 #endif

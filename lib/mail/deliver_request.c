@@ -44,6 +44,7 @@ static void
 deliver_request_free(struct deliver_request *req)
 {
     for (int i = 0; i < req->rcpt_count; i++) {
+        deliver_expansion_free(req->result + i);
         myfree(req->rcpt[i].address);
         myfree(req->rcpt[i].orig_rcpt);
         myfree(req->rcpt[i].dsn_orcpt);
@@ -273,6 +274,77 @@ deliver_result(struct deliver_request *req, int index, int status, const char *d
     deliver_result_log(req, index);
 }
 
+void
+deliver_result_expansion(struct deliver_request *req, int index,
+                         const struct deliver_expansion *leaf)
+{
+    struct deliver_result *res;
+    struct deliver_expansion *copy;
+
+    if (index < 0 || index >= req->rcpt_count)
+        msg_panic("deliver_result_expansion: recipient index %d out of range", index);
+    res = req->result + index;
+    if (res->exp_count >= DELIVER_EXPANSION_MAX)
+        return; /* the report is cut short; the recipient's own result still counts */
+    res->exp = myrealloc(res->exp, sizeof(*res->exp) * (size_t)(res->exp_count + 1));
+    copy = res->exp + res->exp_count++;
+    copy->status = leaf->status;
+    copy->address = mystrdup(leaf->address);
+    copy->orig_rcpt = mystrdup(leaf->orig_rcpt);
+    copy->dsn_status = mystrdup(leaf->dsn_status);
+    copy->dsn_action = mystrdup(leaf->dsn_action);
+    copy->reason = mystrdup(leaf->reason);
+    copy->relay = mystrdup(leaf->relay);
+}
+
+void
+deliver_expansion_free(struct deliver_result *res)
+{
+    for (int i = 0; i < res->exp_count; i++) {
+        myfree(res->exp[i].address);
+        myfree(res->exp[i].orig_rcpt);
+        myfree(res->exp[i].dsn_status);
+        myfree(res->exp[i].dsn_action);
+        myfree(res->exp[i].reason);
+        myfree(res->exp[i].relay);
+    }
+    if (res->exp)
+        myfree(res->exp);
+    res->exp = NULL;
+    res->exp_count = 0;
+}
+
+/* Sends recipient RES's result list and its expansion leaves; 0 or -1. */
+static int
+deliver_result_send(struct vstream *client, const struct deliver_result *res)
+{
+    const struct deliver_expansion *e;
+
+    if (attr_print(client, ATTR_FLAG_MORE, ATTR_SEND_INT("status", res->status),
+                   ATTR_SEND_STR("dsn_status", res->dsn_status),
+                   ATTR_SEND_STR("dsn_action", res->dsn_action),
+                   ATTR_SEND_STR("reason", res->reason), ATTR_SEND_STR("relay", res->relay),
+                   ATTR_TYPE_END) < 0)
+        return -1;
+    if (res->exp_count == 0)
+        return attr_print(client, ATTR_FLAG_NONE, ATTR_TYPE_END);
+    if (attr_print(client, ATTR_FLAG_NONE, ATTR_SEND_INT("expansions", res->exp_count),
+                   ATTR_TYPE_END) < 0)
+        return -1;
+    for (int i = 0; i < res->exp_count; i++) {
+        e = res->exp + i;
+        if (attr_print(client, ATTR_FLAG_NONE, ATTR_SEND_INT("status", e->status),
+                       ATTR_SEND_STR("address", e->address),
+                       ATTR_SEND_STR("orig_rcpt", e->orig_rcpt),
+                       ATTR_SEND_STR("dsn_status", e->dsn_status),
+                       ATTR_SEND_STR("dsn_action", e->dsn_action),
+                       ATTR_SEND_STR("reason", e->reason), ATTR_SEND_STR("relay", e->relay),
+                       ATTR_TYPE_END) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int
 deliver_request_done(struct deliver_request *req, int status, const char *reason)
 {
@@ -285,11 +357,7 @@ deliver_request_done(struct deliver_request *req, int status, const char *reason
         if (!res->done)
             deliver_result(req, i, DEL_RCPT_DEFER, "4.3.0", "delayed", "none",
                            "delivery incomplete");
-        if (ret == 0 && attr_print(client, ATTR_FLAG_NONE, ATTR_SEND_INT("status", res->status),
-                                   ATTR_SEND_STR("dsn_status", res->dsn_status),
-                                   ATTR_SEND_STR("dsn_action", res->dsn_action),
-                                   ATTR_SEND_STR("reason", res->reason),
-                                   ATTR_SEND_STR("relay", res->relay), ATTR_TYPE_END) < 0)
+        if (ret == 0 && deliver_result_send(client, res) < 0)
             ret = -1;
     }
     if (ret == 0 && attr_print(client, ATTR_FLAG_NONE, ATTR_SEND_INT("status", status),

@@ -36,6 +36,17 @@
  * 0 for local agents) and now.) deliver_result_conn(req) marks the end of
  * connection set-up for "c" (smtp); without it c is 0.
  *
+ * An agent that expands a recipient (local: aliases, .forward,
+ * :include:) may also report leaves of the expansion - with
+ * DEL_REQ_FLAG_EXPAND (sendmail -bv) every leaf, otherwise the bounced
+ * members and the "expanded" record of NOTIFY=SUCCESS:
+ * deliver_result_expansion(req, i, &leaf) copies LEAF into recipient i's
+ * result; deliver_request_done sends the leaves after that recipient's
+ * result list (docs/ipc.md, "expansions"), and qmgr logs them instead of
+ * the recipient itself. The
+ * agent logs each leaf itself. deliver_expansion_free releases the leaves
+ * of a result (deliver_pass_recv fills them in on the client side).
+ *
  * A deliver_result call for an index out of range or given twice is a
  * programming error (panic). All strings of req belong to req.
  */
@@ -50,6 +61,7 @@
 #include "util/vstring.h"
 
 #define DELIVER_PROTOCOL "deliver_v1"
+#define DELIVER_EXPANSION_MAX 10000 /* expansion leaves reported per recipient */
 
 /* Request flags. */
 #define DEL_REQ_FLAG_VERIFY (1 << 0) /* address verification: deliver nothing */
@@ -68,7 +80,20 @@ struct deliver_rcpt {
     int notify;       /* REC_NOTIFY_* bits, 0 when not given */
 };
 
+/* One leaf of an expansion (alias, .forward, :include:), EXPAND requests only. */
+struct deliver_expansion {
+    int status;       /* DEL_RCPT_* */
+    char *address;    /* the leaf's address */
+    char *orig_rcpt;  /* "" when none (below an owner- alias) */
+    char *dsn_status;
+    char *dsn_action; /* "deliverable", "undeliverable", ... */
+    char *reason;
+    char *relay;
+};
+
 struct deliver_result {
+    int exp_count;                /* expansion leaves (deliver_result_expansion) */
+    struct deliver_expansion *exp;
     int done;         /* deliver_result was called for this recipient */
     int status;       /* DEL_RCPT_* */
     char *dsn_status; /* "2.0.0" */
@@ -104,6 +129,9 @@ void deliver_result(struct deliver_request *req, int index, int status, const ch
                     const char *dsn_action, const char *relay, const char *format, ...)
     __attribute__((format(printf, 7, 8)));
 void deliver_result_conn(struct deliver_request *req);
+void deliver_result_expansion(struct deliver_request *req, int index,
+                              const struct deliver_expansion *leaf);
+void deliver_expansion_free(struct deliver_result *res);
 int deliver_request_done(struct deliver_request *req, int status, const char *reason);
 
 #endif

@@ -109,10 +109,6 @@ def test_sendmail_bv_reports_and_delivers_nothing(pair):
     pair[0].wait_log(r"postfix/bounce\[\d+\]: \w+: sender delivery status notification: \w+$")
 
 
-@pytest.mark.xfail(strict=True, reason="local in verify mode (-bv) neither expands aliases "
-                   "('team' is reported as 'delivers to mailbox', Postfix reports its members "
-                   "root and nobody) nor says 'undeliverable' for an unknown user (its leaf "
-                   "action stays 'failed'; Postfix: Action: undeliverable)")
 def test_sendmail_bv_expands_aliases_and_reports_unknown_users(pair):
     ours, theirs = run_both(pair, "root", 1, (["-bv", "-f", "root", "team", "nobody-bv"], b""))
     assert sorted(summary(ours[0])["rcpts"]) == sorted(summary(theirs[0])["rcpts"])

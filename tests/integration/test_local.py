@@ -464,9 +464,12 @@ def test_include_file(lc):
     lc.write_aliases("members: :include:%s\n" % inc)
     res = lc.send(["members@host.example"])
     r = res.one()
+    # the users of an :include: file are forwarded as a new message (as in
+    # Postfix); no cleanup service in this stand-alone setup: deferred
+    assert (r["status"], r["dsn"]) == (1, "4.3.0") and r["reason"].startswith("cannot forward")
+    assert lc.messages("tern-l1") == [] and lc.messages("tern-l2") == []
     # commands are not allowed in :include: files by default
-    assert (r["status"], r["reason"]) == (2, "mail to command is restricted")
-    assert len(lc.messages("tern-l1")) == 1 and len(lc.messages("tern-l2")) == 1
+    assert [l for l in res.lines() if "status=bounced (mail to command is restricted)" in l]
 
 
 def test_alias_to_remote_address_is_forwarded(lc):
@@ -495,8 +498,12 @@ def write_forward(lc, user, text, name=".forward", mode=0o644):
 
 def test_dotforward_to_user_and_self(lc):
     write_forward(lc, "tern-l1", "tern-l2, \\tern-l1\n")
-    lc.send(["tern-l1@host.example"]).one()
-    assert len(lc.messages("tern-l1")) == 1 and len(lc.messages("tern-l2")) == 1
+    res = lc.send(["tern-l1@host.example"])
+    r = res.one()
+    # \tern-l1 is delivered here; tern-l2 is forwarded as a new message (as
+    # in Postfix), deferred without a cleanup service
+    assert (r["status"], r["dsn"]) == (1, "4.3.0") and r["reason"].startswith("cannot forward")
+    assert len(lc.messages("tern-l1")) == 1 and lc.messages("tern-l2") == []
 
 
 def test_dotforward_command_runs_as_user_with_environment(lc):
@@ -521,8 +528,9 @@ def test_dotforward_command_runs_as_user_with_environment(lc):
 def test_dotforward_with_extension_preferred(lc):
     lc.set(recipient_delimiter="+")
     write_forward(lc, "tern-l1", "tern-l2\n", name=".forward+lists")
-    lc.send(["tern-l1+lists@host.example"]).one()
-    assert len(lc.messages("tern-l2")) == 1 and lc.messages("tern-l1") == []
+    r = lc.send(["tern-l1+lists@host.example"]).one()
+    assert r["reason"].startswith("cannot forward")  # to tern-l2, without a cleanup service
+    assert lc.messages("tern-l1") == []
     lc.send(["tern-l1@host.example"]).one()
     assert len(lc.messages("tern-l1")) == 1
 
@@ -843,6 +851,37 @@ def test_forward_resubmits_through_cleanup(mastered):
     assert "someone@remote.example" in cat and "Other@Remote.Example" in cat
     assert "sender@remote.example" in cat
     assert cat.index("Delivered-To: away@host.example") < cat.index("Subject: fw")
+
+
+def test_dotforward_and_include_users_are_forwarded(mastered):
+    inc = os.path.join(mastered.top, "members")
+    with open(inc, "w") as f:
+        f.write("tern-l2\n")
+    os.chmod(inc, 0o644)
+    mastered.aliases("members: :include:%s\n" % inc)
+    pw = pwd.getpwnam("tern-l1")
+    fwd = os.path.join(pw.pw_dir, ".forward")
+    with open(fwd, "w") as f:
+        f.write("members, \\tern-l1\n")
+    os.chown(fwd, pw.pw_uid, pw.pw_gid)
+    try:
+        qid, res = mastered_deliver(mastered, ["tern-l1@host.example|orig@host.example"])
+        assert res.one()["status"] == 0, res.out
+        line = mastered.wait_log(r"local\[\d+\]: %s: to=<tern-l1@host.example>, "
+                                 r"orig_to=<orig@host.example>, .*forwarded as" % qid)[0]
+        new_id = re.search(r"forwarded as (\w+)\)", line).group(1)
+        assert len(list(mailbox.mbox(os.path.join(mastered.spools[0], "tern-l1")))) == 1
+        assert not os.path.exists(os.path.join(mastered.spools[0], "tern-l2"))
+        cat = subprocess.run([os.path.join(BIN, "postcat"), "-c", mastered.conf_dir, "-q",
+                              new_id], capture_output=True, timeout=30).stdout.decode()
+        # the alias in the .forward is expanded here, the :include: user forwarded
+        assert "tern-l2@host.example" in cat and "members@" not in cat
+        assert "orig@host.example" in cat  # the original recipient is kept
+        assert re.search(r"Received: by host\.example \(\w+\)\n\tid %s; " % new_id, cat), cat
+        assert cat.index("Received: by host.example") < \
+            cat.index("Delivered-To: tern-l1@host.example") < cat.index("Subject: fw")
+    finally:
+        os.unlink(fwd)
 
 
 def test_mailbox_transport_passes_to_another_agent(mastered):

@@ -282,7 +282,7 @@ def test_delivers_many_messages_with_exact_log_lines(make_qmgr):
     q.wait_log(r"postfix/qmgr\[\d+\]: \w+: removed$", count=20)
     log = q.log()
     for i, qid in enumerate(ids):
-        assert re.search(rf"postfix/qmgr\[\d+\]: {qid}: from=<sender@example\.com>, size=21, "
+        assert re.search(rf"postfix/qmgr\[\d+\]: {qid}: from=<sender@example\.com>, size=24, "
                          rf"nrcpt=1 \(queue active\)$", log, re.M), log
         assert re.search(DELIVERY_LINE.format(id=qid, rcpt=f"user{i}@example\\.com"), log), log
     assert q.files("active") == [] and q.files("incoming") == []
@@ -620,6 +620,7 @@ def test_trace_flags_record_successes(make_qmgr):
 def test_active_and_recipient_limits(make_qmgr):
     q = make_qmgr(main_cf={"qmgr_message_active_limit": "2",
                            "qmgr_message_recipient_limit": "2",
+                           "qmgr_message_recipient_minimum": "2",
                            "test_destination_recipient_limit": "10"})
     q.start()
     ids = [q.qfile(*[f"r{n}-{i}@example.com" for n in range(5)]) for i in range(5)]
@@ -697,7 +698,7 @@ def test_startup_recovers_active_and_skips_done_recipients(make_qmgr):
     qid = q.qfile("done@example.com||||1", "pending@example.com", queue="active")
     q.start()  # qmgr starts with the master: active -> incoming -> delivery
     assert wait_for(lambda: q.delivered() == [(qid, "pending@example.com")]), q.log()
-    q.wait_log(rf"postfix/qmgr\[\d+\]: {qid}: from=<sender@example\.com>, size=21, nrcpt=2 "
+    q.wait_log(rf"postfix/qmgr\[\d+\]: {qid}: from=<sender@example\.com>, size=24, nrcpt=2 "
                rf"\(queue active\)")
     q.wait_log(rf"{qid}: removed")
     assert q.files("active") == [] and q.files("incoming") == []
@@ -717,3 +718,30 @@ def test_many_recipients_in_slices(make_qmgr):
     assert len(re.findall(rf"{rejected}: to=<x\d+@example\.com>.*status=bounced", q.log())) == 200
     req = [r for r in q.bounce.requests if r["queue_id"] == rejected]
     assert len(req) == 1 and req[0]["bounce_log"].count("recipient=") == 200
+
+
+def test_trace_report_after_first_attempt_only(make_qmgr):
+    """sendmail -v (trace_flags 1): the report covers the first delivery
+    attempt and is sent then, deferred recipients or not (as Postfix); later
+    attempts record and report nothing more."""
+    q = make_qmgr()
+    q.start()
+    qid = q.qfile("ok@example.com", "defer-v@example.com", attrs=["trace_flags=1"])
+    q.trigger()
+    assert wait_for(lambda: q.find("deferred", qid)), q.log()
+    req = [r for r in q.bounce.requests if r["queue_id"] == qid]
+    assert [(r["service"], r["request"]) for r in req] == [("trace", "trace")]
+    assert "recipient=ok@example.com" in req[0]["trace_log"]
+    assert "action=delivered" in req[0]["trace_log"]
+    assert "recipient=defer-v@example.com" in req[0]["trace_log"]
+    assert "action=delayed" in req[0]["trace_log"]
+    assert q.files("trace") == []
+    path = q.find("deferred", qid)
+    assert os.stat(path).st_mode & 0o001  # the report is sent: marked in the mode
+    os.utime(path, (time.time() - 1, time.time() - 1))
+    q.trigger(b"D")
+    q.wait_log(rf"{qid}: to=<defer-v@example\.com>.*status=deferred", count=2)
+    assert wait_for(lambda: q.find("deferred", qid)), q.log()
+    time.sleep(0.3)
+    assert len([r for r in q.bounce.requests if r["queue_id"] == qid]) == 1
+    assert q.files("trace") == []
