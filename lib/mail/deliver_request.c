@@ -20,6 +20,9 @@
  * seconds, smaller ones with at most two significant digits and at most
  * that many digits after the decimal point, and values too small for that
  * resolution as "0".
+ *
+ * The delivery status filter (deliver_request.h) is process state: one
+ * filter per agent process, opened once by deliver_filter_init.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +34,7 @@
 #include "config/mail_conf.h"
 #include "mail/attr.h"
 #include "mail/deliver_request.h"
+#include "mail/dsn_filter.h"
 #include "mail/mail_queue.h"
 #include "mail/log_delay.h"
 #include "mail/queue_id.h"
@@ -38,6 +42,72 @@
 #include "util/mymalloc.h"
 
 #define DELIVER_RCPT_MAX 100000 /* recipients in one request */
+
+static int deliver_filter_ready;          /* deliver_filter_init was called */
+static struct dsn_filter *deliver_filter; /* NULL: no filter */
+
+/* The agents that have a filter parameter (PROGRAM_delivery_status_filter). */
+static const char *const deliver_filter_agents[] = {"local", "virtual", "pipe",
+                                                    "smtp",  "lmtp",    NULL};
+
+void
+deliver_filter_init(const char *program)
+{
+    const char *base = strrchr(program, '/');
+    struct vstring *param;
+
+    dsn_filter_free(deliver_filter);
+    deliver_filter = NULL;
+    deliver_filter_ready = 1;
+    base = base ? base + 1 : program;
+    for (int i = 0; deliver_filter_agents[i]; i++) {
+        if (strcmp(base, deliver_filter_agents[i]) != 0)
+            continue;
+        param = vstring_alloc(64);
+        vstring_sprintf(param, "%s_delivery_status_filter", base);
+        deliver_filter = dsn_filter_create(vstring_str(param), mail_conf_get(vstring_str(param)));
+        vstring_free(param);
+        break;
+    }
+}
+
+/* Replaces *STR by a copy of VALUE. */
+static void
+deliver_filter_replace(char **str, const char *value)
+{
+    myfree(*str);
+    *str = mystrdup(value);
+}
+
+/*
+ * Passes one result through the filter, in place; QUIET when the same
+ * result was already filtered (and any warning logged) for the log line.
+ */
+static void
+deliver_filter_apply(int req_flags, int *status, char **dsn_status, char **dsn_action,
+                     char **reason, int quiet)
+{
+    struct vstring *new_status;
+    struct vstring *new_reason;
+    char old_class = **dsn_status;
+
+    if (deliver_filter == NULL)
+        return;
+    new_status = vstring_alloc(16);
+    new_reason = vstring_alloc(100);
+    if (dsn_filter_lookup(deliver_filter, *dsn_status, *reason, new_status, new_reason, quiet)) {
+        deliver_filter_replace(dsn_status, vstring_str(new_status));
+        deliver_filter_replace(reason, vstring_str(new_reason));
+        if (**dsn_status != old_class) {
+            *status = **dsn_status == '4' ? DEL_RCPT_DEFER : DEL_RCPT_BOUNCE;
+            if ((req_flags & (DEL_REQ_FLAG_VERIFY | DEL_REQ_FLAG_EXPAND)) == 0)
+                deliver_filter_replace(dsn_action,
+                                       *status == DEL_RCPT_DEFER ? "delayed" : "failed");
+        }
+    }
+    vstring_free(new_status);
+    vstring_free(new_reason);
+}
 
 /* Frees a request and everything it owns. */
 static void
@@ -162,6 +232,8 @@ deliver_request_read(struct vstream *client)
         msg_warn("%s socket: %s", vstream_path(client), attr_error_reason());
         return NULL;
     }
+    if (!deliver_filter_ready)
+        deliver_filter_init(msg_progname());
     req = mymalloc(sizeof(*req));
     memset(req, 0, sizeof(*req));
     req->client = client;
@@ -215,9 +287,27 @@ deliver_status_text(const struct deliver_request *req, int status)
     }
 }
 
-/* Logs "QUEUEID: to=<...>, ..., status=STATUS (REASON)". */
+/*
+ * soft_bounce (postconf(5)): a bounce of a real delivery becomes a
+ * deferral with a 4.Y.Z code, after the filter, so a filter cannot get
+ * around it. Returns 1 when it changed the result.
+ */
+static int
+deliver_soft_bounce(int req_flags, int *status, char *dsn_status, char **dsn_action)
+{
+    if (*status != DEL_RCPT_BOUNCE || (req_flags & (DEL_REQ_FLAG_VERIFY | DEL_REQ_FLAG_EXPAND)) ||
+        !mail_conf_get_bool("soft_bounce"))
+        return 0;
+    *status = DEL_RCPT_DEFER;
+    if (*dsn_status)
+        dsn_status[0] = '4';
+    deliver_filter_replace(dsn_action, "delayed");
+    return 1;
+}
+
+/* Logs "QUEUEID: to=<...>, ..., status=STATUS (REASON)"; SOFT: the word is SOFTBOUNCE. */
 static void
-deliver_result_log(const struct deliver_request *req, int index)
+deliver_result_log(const struct deliver_request *req, int index, int soft)
 {
     const struct deliver_rcpt *rcpt = req->rcpt + index;
     const struct deliver_result *res = req->result + index;
@@ -240,7 +330,8 @@ deliver_result_log(const struct deliver_request *req, int index)
     vstring_strcat(line, "/");
     log_delay_append(line, now - conn, limit);
     vstring_sprintf_append(line, ", dsn=%s, status=%s (%s)", res->dsn_status,
-                           deliver_status_text(req, res->status), res->reason);
+                           soft ? "SOFTBOUNCE" : deliver_status_text(req, res->status),
+                           res->reason);
     msg_info("%s", vstring_str(line));
     vstring_free(line);
 }
@@ -252,6 +343,7 @@ deliver_result(struct deliver_request *req, int index, int status, const char *d
     struct deliver_result *res;
     struct vstring *reason;
     va_list ap;
+    int soft;
 
     if (index < 0 || index >= req->rcpt_count)
         msg_panic("deliver_result: recipient index %d out of range", index);
@@ -271,7 +363,10 @@ deliver_result(struct deliver_request *req, int index, int status, const char *d
     res->relay = mystrdup(relay);
     res->reason = mystrdup(vstring_str(reason));
     vstring_free(reason);
-    deliver_result_log(req, index);
+    deliver_filter_apply(req->flags, &res->status, &res->dsn_status, &res->dsn_action, &res->reason,
+                         0);
+    soft = deliver_soft_bounce(req->flags, &res->status, res->dsn_status, &res->dsn_action);
+    deliver_result_log(req, index, soft);
 }
 
 void
@@ -295,6 +390,9 @@ deliver_result_expansion(struct deliver_request *req, int index,
     copy->dsn_action = mystrdup(leaf->dsn_action);
     copy->reason = mystrdup(leaf->reason);
     copy->relay = mystrdup(leaf->relay);
+    deliver_filter_apply(req->flags, &copy->status, &copy->dsn_status, &copy->dsn_action,
+                         &copy->reason, 1);
+    (void)deliver_soft_bounce(req->flags, &copy->status, copy->dsn_status, &copy->dsn_action);
 }
 
 void

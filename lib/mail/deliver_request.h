@@ -47,6 +47,25 @@
  * agent logs each leaf itself. deliver_expansion_free releases the leaves
  * of a result (deliver_pass_recv fills them in on the client side).
  *
+ * Delivery status filter (postconf(5) default_delivery_status_filter):
+ * deliver_result and deliver_result_expansion pass each result through
+ * the agent's filter (dsn_filter.h) before they log or record it, so the
+ * logged dsn= and (text) and the reply to qmgr are the filtered ones. A
+ * failure whose class changes becomes a deferral (4.Y.Z, action
+ * "delayed") or a bounce (5.Y.Z, "failed"); a success stays a success.
+ * deliver_filter_init(program) opens PROGRAM's filter: local, virtual,
+ * pipe, smtp and lmtp use PROGRAM_delivery_status_filter (whose default
+ * is $default_delivery_status_filter); any other program (error, discard,
+ * retry) has none, as in Postfix. An agent calls it from pre_init, before
+ * a chroot; otherwise deliver_request_read calls it once with the
+ * program's own name (the last part of msg_progname()).
+ *
+ * soft_bounce = yes (postconf(5)) then turns a bounce into a deferral,
+ * after the filter, for every agent: the code's class becomes 4, the
+ * action "delayed", and the log line says status=SOFTBOUNCE. Requests with
+ * DEL_REQ_FLAG_VERIFY or DEL_REQ_FLAG_EXPAND report what would happen and
+ * are left alone, as in Postfix.
+ *
  * A deliver_result call for an index out of range or given twice is a
  * programming error (panic). All strings of req belong to req.
  */
@@ -132,6 +151,7 @@ void deliver_result_conn(struct deliver_request *req);
 void deliver_result_expansion(struct deliver_request *req, int index,
                               const struct deliver_expansion *leaf);
 void deliver_expansion_free(struct deliver_result *res);
+void deliver_filter_init(const char *program);
 int deliver_request_done(struct deliver_request *req, int status, const char *reason);
 
 #endif
