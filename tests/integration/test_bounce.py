@@ -15,11 +15,11 @@ file, an unknown request, a bad queue id, garbage instead of a list.
 import os
 import pwd
 import socket
-import struct
 import subprocess
 
 import pytest
 
+from attr_wire import attr_decode, attr_encode
 from tern_instance import BIN, TEST_BIN, TernInstance, program_env
 
 QUEUES = ["maildrop", "incoming", "active", "deferred", "hold", "corrupt", "bounce",
@@ -46,43 +46,6 @@ def as_postfix():
     return switch
 
 
-# bounce_v1 on the wire (docs/ipc.md): a small independent encoder.
-
-def item_str(name, value):
-    n, v = name.encode(), value.encode()
-    return b"S" + struct.pack(">I", len(n)) + n + struct.pack(">I", len(v)) + v
-
-
-def item_int(name, value):
-    n = name.encode()
-    return b"I" + struct.pack(">I", len(n)) + n + struct.pack(">i", value)
-
-
-def read_exact(sock, count):
-    data = b""
-    while len(data) < count:
-        chunk = sock.recv(count - len(data))
-        if not chunk:
-            raise EOFError("connection closed")
-        data += chunk
-    return data
-
-
-def read_list(sock):
-    items = {}
-    while True:
-        kind = read_exact(sock, 1)
-        if kind == b"E":
-            return items
-        name = read_exact(sock, struct.unpack(">I", read_exact(sock, 4))[0]).decode()
-        if kind == b"I":
-            items[name] = struct.unpack(">i", read_exact(sock, 4))[0]
-        elif kind == b"S":
-            items[name] = read_exact(sock, struct.unpack(">I", read_exact(sock, 4))[0]).decode()
-        else:
-            raise AssertionError(f"unexpected type {kind!r}")
-
-
 class BounceInstance(TernInstance):
     def __init__(self, main_cf=None):
         settings = {"myhostname": "mx.example.org", "mydomain": "example.org",
@@ -106,6 +69,22 @@ class BounceInstance(TernInstance):
         assert proc.returncode == 0, proc.stderr
         return proc.stdout.decode().strip()
 
+    def failed_message(self, sender="alice@example.com"):
+        """A message whose bounce log says bob@example.com failed (5.1.1, "no such
+        user"); its id."""
+        msg_id = self.queue_file(sender=sender)
+        self.log_entry("bounce", msg_id, "bob@example.com", "-s", "5.1.1", "-a", "failed",
+                       "-m", "no such user")
+        return msg_id
+
+    def notice(self, service, request, msg_id, what, **kwargs):
+        """Asks SERVICE for a REQUEST notice about MSG_ID; asserts that one was
+        queued and logged as "MSG_ID: WHAT notification: NEWID"; its postcat text."""
+        reply = self.request(service, request, msg_id, **kwargs)
+        assert reply["status"] == 0 and reply["queue_id"], reply
+        self.wait_log(rf"{msg_id}: {what} notification: {reply['queue_id']}$")
+        return self.postcat(reply["queue_id"])
+
     def log_entry(self, queue, msg_id, rcpt, *args):
         cmd = [os.path.join(TEST_BIN, "tern-test-dsnlog"), "-C", self.queue_dir, "-q", queue,
                "-i", msg_id, "-r", rcpt, "-t", "1700000100", *args]
@@ -117,16 +96,15 @@ class BounceInstance(TernInstance):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(20)
             sock.connect(self.path("private", service))
-            assert read_list(sock) == {"protocol": "bounce_v1"}
+            assert attr_decode(sock) == {"protocol": "bounce_v1"}
             if raw is not None:
                 sock.sendall(raw)
             else:
-                sock.sendall(item_str("request", request) + item_int("flags", 0)
-                             + item_str("queue_name", queue) + item_str("queue_id", msg_id)
-                             + item_str("sender", sender) + item_str("dsn_envid", envid)
-                             + item_int("dsn_ret", ret) + b"E")
+                sock.sendall(attr_encode([("request", request), ("flags", 0), ("queue_name", queue),
+                                          ("queue_id", msg_id), ("sender", sender),
+                                          ("dsn_envid", envid), ("dsn_ret", ret)]))
             try:
-                return read_list(sock)
+                return attr_decode(sock)
             except EOFError:
                 return None
 
@@ -187,9 +165,7 @@ def test_bounce_sends_notice_to_sender(inst):
 
 
 def test_ret_hdrs_returns_headers_only(inst):
-    msg_id = inst.queue_file()
-    inst.log_entry("bounce", msg_id, "bob@example.com", "-s", "5.1.1", "-a", "failed",
-                   "-m", "no such user")
+    msg_id = inst.failed_message()
     reply = inst.request("bounce", "bounce", msg_id, ret=2)
     assert reply["status"] == 0 and reply["queue_id"]
     text = inst.postcat(reply["queue_id"])
@@ -212,10 +188,7 @@ def test_delay_warning(inst):
     inst.log_entry("defer", msg_id, "bob@example.com", "-s", "4.4.1", "-a", "delayed",
                    "-m", "connect to mx.example.com[192.0.2.1]:25: Connection timed out",
                    "-R", "mx.example.com[192.0.2.1]:25")
-    reply = inst.request("defer", "delay", msg_id, queue="deferred")
-    assert reply["status"] == 0 and reply["queue_id"]
-    inst.wait_log(rf"{msg_id}: sender delay notification: {reply['queue_id']}$")
-    text = inst.postcat(reply["queue_id"])
+    text = inst.notice("defer", "delay", msg_id, "sender delay", queue="deferred")
     assert "Subject: Delayed Mail (still being retried)\n" in text
     assert "Action: delayed\nStatus: 4.4.1\nRemote-MTA: dns; mx.example.com\n" in text
     assert "Will-Retry-Until: " in text
@@ -223,15 +196,11 @@ def test_delay_warning(inst):
 
 
 def test_double_bounce_discarded_by_default(inst):
-    msg_id = inst.queue_file(sender="")
-    inst.log_entry("bounce", msg_id, "bob@example.com", "-s", "5.1.1", "-a", "failed",
-                   "-m", "no such user")
+    msg_id = inst.failed_message(sender="")
     assert inst.request("bounce", "bounce", msg_id, sender="") == {"status": 0, "queue_id": ""}
     assert inst.incoming() == []
     # A bounce of double_bounce_sender's mail is never sent anywhere.
-    other = inst.queue_file(sender="double-bounce")
-    inst.log_entry("bounce", other, "bob@example.com", "-s", "5.1.1", "-a", "failed",
-                   "-m", "no such user")
+    other = inst.failed_message(sender="double-bounce")
     assert inst.request("bounce", "bounce", other, sender="double-bounce") == \
         {"status": 0, "queue_id": ""}
     inst.wait_log(rf"{other}: undeliverable postmaster notification discarded")
@@ -246,21 +215,14 @@ def test_double_bounce_and_postmaster_copy():
                                 "bounce_notice_recipient": "copies@mx.example.org"})
     try:
         i.start()
-        msg_id = i.queue_file(sender="")
-        i.log_entry("bounce", msg_id, "bob@example.com", "-s", "5.1.1", "-a", "failed",
-                    "-m", "no such user")
-        reply = i.request("bounce", "bounce", msg_id, sender="")
-        assert reply["status"] == 0 and reply["queue_id"]
-        i.wait_log(rf"{msg_id}: postmaster non-delivery notification: {reply['queue_id']}$")
-        text = i.postcat(reply["queue_id"])
+        msg_id = i.failed_message(sender="")
+        text = i.notice("bounce", "bounce", msg_id, "postmaster non-delivery", sender="")
         assert "sender: double-bounce" in text
         assert "recipient: twice@mx.example.org\n" in text
         assert "Subject: Postmaster Copy: Undelivered Mail\n" in text
         assert "Content-Type: message/rfc822\n" in text
 
-        msg2 = i.queue_file(sender="alice@example.com")
-        i.log_entry("bounce", msg2, "bob@example.com", "-s", "5.1.1", "-a", "failed",
-                    "-m", "no such user")
+        msg2 = i.failed_message(sender="alice@example.com")
         reply = i.request("bounce", "bounce", msg2)
         i.wait_log(rf"{msg2}: sender non-delivery notification: {reply['queue_id']}$")
         copy = i.wait_log(rf"{msg2}: postmaster non-delivery notification: \w+$")[0].split()[-1]
@@ -309,10 +271,7 @@ def test_trace_reports(inst):
                    "-a", "delivered", "-m", "delivered to mailbox", "-R", "local")
     inst.log_entry("trace", msg_id, "carol@example.com", "-s", "2.0.0",
                    "-a", "delivered", "-m", "delivered to mailbox", "-R", "local")
-    reply = inst.request("trace", "trace", msg_id)
-    assert reply["status"] == 0 and reply["queue_id"]
-    inst.wait_log(rf"{msg_id}: sender delivery status notification: {reply['queue_id']}$")
-    text = inst.postcat(reply["queue_id"])
+    text = inst.notice("trace", "trace", msg_id, "sender delivery status")
     assert "Subject: Successful Mail Delivery Report\n" in text
     assert "Final-Recipient: rfc822; bob@example.com\nAction: delivered\n" in text
     assert "carol@example.com" not in text
@@ -340,9 +299,7 @@ def test_cleanup_down_means_try_later():
         i.write_master_cf("\n".join(line for line in MASTER_CF.splitlines()
                                     if not line.startswith("cleanup")) + "\n")
         i.start()
-        msg_id = i.queue_file()
-        i.log_entry("bounce", msg_id, "bob@example.com", "-s", "5.1.1", "-a", "failed",
-                    "-m", "no such user")
+        msg_id = i.failed_message()
         assert i.request("bounce", "bounce", msg_id) == {"status": -1, "queue_id": ""}
         i.wait_log(rf"warning: {msg_id}: cannot send notice to <alice@example.com>: ")
         assert "sender non-delivery notification" not in i.log()

@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from tern_instance import ROOT, MailInstance, alive, cmdline, free_port, session_pids, wait_for
+from mail_compare import processes
+from tern_instance import ROOT, MailInstance, free_port, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -39,14 +40,6 @@ def chroot_of(pid):
         return os.readlink(f"/proc/{pid}/root")
     except OSError:
         return None
-
-
-def processes(inst, name):
-    pid = inst.master_pid()
-    if not pid or not alive(pid):
-        return []
-    return [p for p in session_pids(pid)
-            if (argv := cmdline(p)) and os.path.basename(argv[0]) == name]
 
 
 def test_mail_flows_with_stock_master_cf(mi):

@@ -20,15 +20,13 @@ delivered copies must be the same. Findings checked against Postfix:
   "\\user" in .forward or alias     in-process (the user's mailbox)
 """
 import os
-import pwd
 import re
-import shutil
-import subprocess
-import tempfile
 
 import pytest
 
-from tern_instance import MailInstance, PostfixOracle, wait_for
+from mail_compare import (QUEUE_ID, each_system, login_user, masked_local_lines,
+                          wait_queue_empty)
+from tern_instance import PostfixOracle
 
 pytestmark = pytest.mark.skipif(not PostfixOracle.available(),
                                 reason="needs root and Debian's postfix")
@@ -39,20 +37,11 @@ USER = "ternfwd"
 @pytest.fixture(scope="module")
 def user():
     """A login user with its home in /tmp, and a root-owned :include: list."""
-    parent = tempfile.mkdtemp(prefix="tern-fwd-home-", dir="/tmp")
-    os.chmod(parent, 0o755)
-    home = os.path.join(parent, USER)
-    subprocess.run(["userdel", "-r", USER], capture_output=True)
-    subprocess.run(["useradd", "-m", "-d", home, "-s", "/bin/sh", USER], check=True,
-                   capture_output=True, timeout=30)
-    with open(os.path.join(parent, "list"), "w") as f:
-        f.write("root\n")
-    os.chmod(os.path.join(parent, "list"), 0o644)
-    try:
-        yield pwd.getpwnam(USER), parent
-    finally:
-        subprocess.run(["userdel", "-r", USER], capture_output=True, timeout=30)
-        shutil.rmtree(parent, ignore_errors=True)
+    with login_user(USER, "tern-fwd-home-") as (pw, parent):
+        with open(os.path.join(parent, "list"), "w") as f:
+            f.write("root\n")
+        os.chmod(os.path.join(parent, "list"), 0o644)
+        yield pw, parent
 
 
 def set_forward(pw, text):
@@ -67,34 +56,15 @@ def set_forward(pw, text):
     os.chmod(path, 0o644)
 
 
-def masked_local_lines(log):
-    lines = []
-    for line in log.splitlines():
-        m = re.search(r"postfix/local\[\d+\]: [0-9A-F]+: (to=.*)$", line)
-        if not m:
-            continue
-        text = re.sub(r"delay=[\d.]+, delays=[\d./]+", "DELAYS", m.group(1))
-        lines.append(re.sub(r"\b[0-9A-F]{8,12}\b", "QUEUEID", text))
-    return sorted(lines)
-
-
 def masked_headers(message):
     out = []
     for name, value in message.items():
         if name in ("Return-Path", "X-Original-To", "Delivered-To", "Received"):
-            value = re.sub(r"\b[0-9A-F]{8,12}\b", "QUEUEID", value)
+            value = re.sub(QUEUE_ID, "QUEUEID", value)
             value = re.sub(r";.*$", "; DATE", value, flags=re.S)
             value = re.sub(r"\((Postfix|Tern)", "(MTA", value)
             out.append((name, value))
     return out
-
-
-def queue_empty(system):
-    for queue in ("incoming", "active", "deferred"):
-        for _dirpath, _dirs, files in os.walk(system.path(queue)):
-            if files:
-                return False
-    return True
 
 
 def run_case(pw, parent, rcpt, forward, boxes, main_cf=None):
@@ -102,21 +72,14 @@ def run_case(pw, parent, rcpt, forward, boxes, main_cf=None):
     aliases = (f"postmaster: root\nal: root\nal2: {USER}\nal3: al\n"
                f"lst: root\nowner-lst: root\nincl: :include:{parent}/list\n"
                f"self: \\{USER}, root\nlst2: sub\nowner-lst2: root\nsub: root, nobody\n")
-    results = []
-    for cls in (MailInstance, PostfixOracle):
-        system = cls(main_cf=main_cf or {}, aliases=aliases)
-        try:
-            system.start()
-            assert system.sendmail("-f", "root", rcpt,
-                                   input=b"Subject: fwd\n\nx\n").returncode == 0
-            copies = {box: system.wait_mail(box) for box in boxes}
-            assert wait_for(lambda: queue_empty(system), timeout=15), system.log()
-            results.append((masked_local_lines(system.log()),
-                            {box: [masked_headers(m) for m in msgs]
-                             for box, msgs in copies.items()}))
-        finally:
-            system.cleanup()
-    return results
+
+    def body(system):
+        assert system.sendmail("-f", "root", rcpt, input=b"Subject: fwd\n\nx\n").returncode == 0
+        copies = {box: system.wait_mail(box) for box in boxes}
+        wait_queue_empty(system)
+        return (masked_local_lines(system.log()),
+                {box: [masked_headers(m) for m in msgs] for box, msgs in copies.items()})
+    return each_system(body, main_cf, aliases)
 
 
 CASES = [
@@ -180,21 +143,15 @@ def test_sendmail_bv_reports_each_expansion_leaf(user):
     set_forward(pw, f"root, \\{USER}\n")
     aliases = (f"postmaster: root\nlst: root, nobody\nowner-lst: root\n"
                f"far: someone@example.org, root\nincl: :include:{parent}/list\n")
-    results = []
-    for cls in (MailInstance, PostfixOracle):
-        system = cls(aliases=aliases)
-        try:
-            system.start()
-            assert system.sendmail("-bv", "-f", "root", "lst", "far", "incl", USER,
-                                   "nobody-bv", input=b"").returncode == 0
-            [report] = system.wait_mail("root")
-            assert wait_for(lambda: queue_empty(system), timeout=15), system.log()
-            assert system.mbox(USER) == []
-            results.append((report["Subject"], report_rcpts(report),
-                            masked_local_lines(system.log())))
-        finally:
-            system.cleanup()
-    ours, theirs = results
+
+    def body(system):
+        assert system.sendmail("-bv", "-f", "root", "lst", "far", "incl", USER, "nobody-bv",
+                               input=b"").returncode == 0
+        [report] = system.wait_mail("root")
+        wait_queue_empty(system)
+        assert system.mbox(USER) == []
+        return report["Subject"], report_rcpts(report), masked_local_lines(system.log())
+    ours, theirs = each_system(body, aliases=aliases)
     assert ours[0] == "Mail Delivery Status Report"
     assert ours[1] == theirs[1]
     assert ("rfc822;nobody-bv@tern.test", True, "undeliverable", "5.1.1") in ours[1]
@@ -213,21 +170,16 @@ def test_notify_success_reports_expansions(user):
     set_forward(pw, f"root, \\{USER}\n")
     aliases = (f"postmaster: root\nteam: root, nobody\nlst: root, nobody\nowner-lst: root\n"
                f"incl: :include:{parent}/list\n")
-    results = []
-    for cls in (MailInstance, PostfixOracle):
-        system = cls(aliases=aliases)
-        try:
-            system.start()
-            assert system.sendmail("-N", "success", "-f", "root", "team", "lst", "incl", USER,
-                                   input=b"Subject: notify\n\nx\n").returncode == 0
-            system.wait_mail("root", count=5)
-            assert wait_for(lambda: queue_empty(system), timeout=15), system.log()
-            box = system.mbox("root")
-            notices = [report_rcpts(m) for m in box if m["Subject"] != "notify"]
-            results.append((len(box), notices, len(system.mbox(USER))))
-        finally:
-            system.cleanup()
-    ours, theirs = results
+
+    def body(system):
+        assert system.sendmail("-N", "success", "-f", "root", "team", "lst", "incl", USER,
+                               input=b"Subject: notify\n\nx\n").returncode == 0
+        system.wait_mail("root", count=5)
+        wait_queue_empty(system)
+        box = system.mbox("root")
+        notices = [report_rcpts(m) for m in box if m["Subject"] != "notify"]
+        return len(box), notices, len(system.mbox(USER))
+    ours, theirs = each_system(body, aliases=aliases)
     assert ours == theirs
     assert ours[1] == [sorted([
         ("rfc822;team@tern.test", True, "expanded", "2.0.0"),
@@ -241,21 +193,16 @@ def test_missing_include_file_is_a_configuration_error(user):
     5.3.5 "mail system configuration error", as Postfix."""
     _pw, parent = user
     aliases = f"postmaster: root\ngone: :include:{parent}/no-such-list\n"
-    results = []
-    for cls in (MailInstance, PostfixOracle):
-        system = cls(aliases=aliases)
-        try:
-            system.start()
-            assert system.sendmail("-f", "root", "gone", input=b"Subject: gone\n\nx\n"
-                                   ).returncode == 0
-            system.wait_mail("root")
-            assert wait_for(lambda: queue_empty(system), timeout=15), system.log()
-            warnings = [line.split("]: ", 1)[1] for line in system.log().splitlines()
-                        if "local[" in line and "warning:" in line]
-            results.append((masked_local_lines(system.log()), warnings))
-        finally:
-            system.cleanup()
-    ours, theirs = results
+
+    def body(system):
+        assert system.sendmail("-f", "root", "gone", input=b"Subject: gone\n\nx\n"
+                               ).returncode == 0
+        system.wait_mail("root")
+        wait_queue_empty(system)
+        warnings = [line.split("]: ", 1)[1] for line in system.log().splitlines()
+                    if "local[" in line and "warning:" in line]
+        return masked_local_lines(system.log()), warnings
+    ours, theirs = each_system(body, aliases=aliases)
     assert ours == theirs
     assert any("dsn=5.3.5, status=bounced (mail system configuration error)" in line
                for line in ours[0]), ours
@@ -267,20 +214,14 @@ def test_bounced_alias_member_is_named_and_expansion_still_reported(user):
     notice still reports the alias "expanded", as in Postfix."""
     _pw, _parent = user
     aliases = "postmaster: root\nmixed: root, nosuch-member\n"
-    results = []
-    for cls in (MailInstance, PostfixOracle):
-        system = cls(aliases=aliases)
-        try:
-            system.start()
-            assert system.sendmail("-N", "success,failure", "-f", "root", "mixed",
-                                   input=b"Subject: mixed\n\nx\n").returncode == 0
-            system.wait_mail("root", count=3)
-            assert wait_for(lambda: queue_empty(system), timeout=15), system.log()
-            results.append(sorted((m["Subject"], report_rcpts(m) or [])
-                                  for m in system.mbox("root")))
-        finally:
-            system.cleanup()
-    ours, theirs = results
+
+    def body(system):
+        assert system.sendmail("-N", "success,failure", "-f", "root", "mixed",
+                               input=b"Subject: mixed\n\nx\n").returncode == 0
+        system.wait_mail("root", count=3)
+        wait_queue_empty(system)
+        return sorted((m["Subject"], report_rcpts(m) or []) for m in system.mbox("root"))
+    ours, theirs = each_system(body, aliases=aliases)
     assert ours == theirs
     assert ("Undelivered Mail Returned to Sender",
             [("rfc822;nosuch-member@tern.test", True, "failed", "5.1.1")]) in ours

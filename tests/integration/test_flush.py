@@ -28,7 +28,9 @@ import time
 import pytest
 
 from attr_wire import attr_decode, attr_encode
-from tern_instance import BIN, TEST_BIN, PostfixOracle, TernInstance, program_env, wait_for
+from mail_compare import LogDrain, make_queues, place_message, write_qfile
+from tern_instance import (BIN, MAIL_MASTER_CF, TEST_BIN, PostfixOracle, TernInstance,
+                           program_env, wait_for)
 
 QUEUES = ["maildrop", "incoming", "active", "deferred", "hold", "corrupt", "bounce",
           "defer", "trace", "flush", "saved"]
@@ -79,7 +81,7 @@ class FakeQmgr:
         self.sock.close()
 
 
-class FlushInstance:
+class FlushInstance(LogDrain):
     def __init__(self, qmgr=False, chroot="n", main_cf=None):
         for name in ["flush", "postqueue"] + (["qmgr", "trivial-rewrite", "discard", "error"]
                                               if qmgr else []):
@@ -89,10 +91,7 @@ class FlushInstance:
             pytest.skip("tern-test-flush is not built")
         self.inst = TernInstance(daemon_directory=BIN, prefix="tern-flush-")
         self.owner = pwd.getpwnam("postfix")
-        for name in QUEUES + ["private"]:
-            path = self.inst.path(name)
-            os.mkdir(path, 0o700)
-            os.chown(path, self.owner.pw_uid, -1)
+        make_queues(self.inst, QUEUES + ["private"])
         transport = os.path.join(self.inst.base, "transport")
         with open(transport, "w") as f:
             f.write("example.com discard:\nexample.net discard:\nother.org discard:\n"
@@ -110,17 +109,7 @@ class FlushInstance:
         self.inst.write_master_cf(FLUSH_CF.format(chroot=chroot) + (QMGR_CF if qmgr else ""))
         self.fake_qmgr = None
         self.qmgr = qmgr
-        # Daemons log through the datagram sink at public/postlog: drain it.
-        self.log_lock = threading.Lock()
-        self.draining = True
-        self.drainer = threading.Thread(target=self._drain, daemon=True)
-        self.drainer.start()
-
-    def _drain(self):
-        while self.draining:
-            with self.log_lock:
-                self.inst.log()
-            time.sleep(0.01)
+        self.start_drain()  # daemons log through the datagram sink at public/postlog
 
     def start(self):
         self.inst.start()
@@ -128,38 +117,13 @@ class FlushInstance:
             self.fake_qmgr = FakeQmgr(self.inst.path("public", "qmgr"))
         assert wait_for(lambda: os.path.exists(self.inst.path("public", "flush")))
 
-    def log(self):
-        with self.log_lock:
-            return self.inst.log()
-
-    def wait_log(self, pattern, count=1):
-        import re
-        regex = re.compile(pattern)
-
-        def found():
-            lines = [line for line in self.log().splitlines() if regex.search(line)]
-            return lines if len(lines) >= count else None
-        lines = wait_for(found)
-        assert lines, f"log has no line matching {pattern!r} (x{count}):\n{self.log()}"
-        return lines
-
     def deferred(self, rcpt, queue="deferred"):
         """A message for RCPT in QUEUE, its next attempt LATER seconds ahead; its id."""
-        cmd = [os.path.join(TEST_BIN, "tern-test-qfile"), "-C", self.inst.queue_dir, "-q", "hold",
-               "-s", "sender@tern.test", "-r", rcpt]
-        proc = subprocess.run(cmd, input=b"Subject: test\n\nhello\n", capture_output=True,
-                              timeout=10, user=self.owner.pw_uid, group=self.owner.pw_gid,
-                              extra_groups=[])
-        assert proc.returncode == 0, proc.stderr
-        qid = proc.stdout.decode().strip()
-        path = self.inst.path("hold", qid)
+        qid = write_qfile(self.inst.queue_dir, [rcpt], queue="hold", sender="sender@tern.test")
         later = time.time() + LATER
-        os.utime(path, (later, later))
+        os.utime(self.inst.path("hold", qid), (later, later))
         if queue != "hold":
-            target = self.inst.path(queue, qid[0]) if queue == "deferred" else self.inst.path(queue)
-            os.makedirs(target, exist_ok=True)
-            os.chown(target, self.owner.pw_uid, -1)
-            os.rename(path, os.path.join(target, qid))
+            place_message(self.inst, qid, queue)
         return qid
 
     def qpath(self, qid, queue="deferred"):
@@ -213,8 +177,7 @@ class FlushInstance:
                 return None
 
     def cleanup(self):
-        self.draining = False
-        self.drainer.join(timeout=5)
+        self.stop_drain()
         if self.fake_qmgr:
             self.fake_qmgr.close()
         self.inst.cleanup()
@@ -434,19 +397,8 @@ def flush_logs(oracle):
         return []
 
 
-POSTFIX_MASTER_CF = """\
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-flush     unix  n       -       n       1000?   0       flush
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-postlog   unix-dgram n  -       n       -       1       postlogd
-"""
+# Postfix's local mail path (as MailInstance runs Tern's) with flush added.
+POSTFIX_MASTER_CF = MAIL_MASTER_CF + FLUSH_CF.format(chroot="n")
 
 
 def test_postqueue_and_logs_match_postfix_with_a_running_flush(make_flush):

@@ -120,6 +120,13 @@ class Local:
     def mbox(self, user):
         return os.path.join(self.spool, user)
 
+    def shared_dir(self, name):
+        """A new directory TOP/NAME that every user may write; its path."""
+        path = os.path.join(self.top, name)
+        os.makedirs(path)
+        os.chmod(path, 0o777)
+        return path
+
     def messages(self, user):
         path = self.mbox(user)
         if not os.path.exists(path):
@@ -420,9 +427,7 @@ def test_alias_loop_is_a_clear_bounce(lc):
 
 
 def test_alias_command_and_file_rights(lc):
-    out = os.path.join(lc.top, "out")
-    os.makedirs(out)
-    os.chmod(out, 0o777)
+    out = lc.shared_dir("out")
     lc.write_aliases('cmd: "|/bin/sh -c \'id -u > %s/uid; cat > %s/msg; env > %s/env\'"\n'
                      'file: %s/file\n' % (out, out, out, out))
     lc.set(recipient_delimiter="+")
@@ -574,9 +579,7 @@ def test_mailbox_command_time_limit(lc):
 
 
 def test_mailbox_command_expansion_and_root_privs(lc):
-    out = os.path.join(lc.top, "cmdout")
-    os.makedirs(out)
-    os.chmod(out, 0o777)
+    out = lc.shared_dir("cmdout")
     # not $name-expanded (as Postfix): the shell expands $USER
     lc.set(mailbox_command="/bin/sh -c 'id -u > %s/$USER'" % out)
     r = lc.send(["tern-l2@host.example"]).one()
@@ -679,9 +682,7 @@ def test_full_disk_defers_and_truncates(lc, small_fs):
 
 
 def test_mailbox_command_maps_per_user(lc):
-    out = os.path.join(lc.top, "maps")
-    os.makedirs(out)
-    os.chmod(out, 0o777)
+    out = lc.shared_dir("maps")
     table = os.path.join(lc.conf, "commands")
     with open(table, "w") as f:
         f.write("tern-l2 /bin/sh -c 'cat > %s/l2'\n" % out)
@@ -735,9 +736,7 @@ def test_stale_dotlock_is_broken(lc):
 
 
 def test_include_file_destinations_use_owner_rights(lc, users):
-    out = os.path.join(lc.top, "incout")
-    os.makedirs(out)
-    os.chmod(out, 0o777)
+    out = lc.shared_dir("incout")
     inc = os.path.join(lc.top, "list.inc")
     with open(inc, "w") as f:
         f.write("%s/archive\n" % out)
@@ -947,52 +946,16 @@ def test_changed_alias_table_restarts_the_agent(mastered):
 
 # ------------------------------------------- end to end: sendmail ... qmgr -> local
 
-FULL_MASTER_CF = """pickup unix n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-local unix - n n - - local
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-showq unix n - n - - showq
-"""
-
-
 def test_end_to_end_sendmail_to_mailbox(users):
-    from tern_instance import TernInstance, wait_for
-    top = tempfile.mkdtemp(prefix="tern-local-e2e-")
-    os.chmod(top, 0o755)
-    spool = os.path.join(top, "spool")
-    os.mkdir(spool)
-    os.chmod(spool, 0o1777)
-    binary = os.path.abspath(BIN)
-    inst = TernInstance(master_cf=FULL_MASTER_CF, daemon_directory=binary, main_cf={
-        "myhostname": "host.example", "mydomain": "example", "myorigin": "host.example",
-        "mydestination": "host.example, localhost", "mail_spool_directory": spool,
-        "alias_maps": "", "command_directory": binary})
-    try:
-        owner = pwd.getpwnam("postfix")
-        for name in QUEUES:
-            path = inst.path(name)
-            if not os.path.isdir(path):
-                os.mkdir(path, 0o700)
-            os.chown(path, owner.pw_uid, owner.pw_gid)
-        os.chown(inst.path("maildrop"), owner.pw_uid, grp.getgrnam("postdrop").gr_gid)
-        os.chmod(inst.path("maildrop"), 0o1730)
+    from tern_instance import MailInstance
+    with MailInstance(main_cf={"myhostname": "host.example", "mydomain": "example",
+                               "myorigin": "host.example",
+                               "mydestination": "host.example, localhost"}) as inst:
         inst.start()
-        env = dict(os.environ, MAIL_CONFIG=inst.conf_dir)
-        proc = subprocess.run([os.path.join(BIN, "sendmail"), "-f", "sender@remote.example",
-                               "tern-l1"], input=b"Subject: e2e\n\nFrom here\n", env=env,
-                              capture_output=True, timeout=30)
+        proc = inst.sendmail("-f", "sender@remote.example", "tern-l1",
+                             input=b"Subject: e2e\n\nFrom here\n")
         assert proc.returncode == 0, proc.stderr
-        box = os.path.join(spool, "tern-l1")
-        assert wait_for(lambda: os.path.exists(box) and len(list(mailbox.mbox(box))) == 1,
-                        timeout=20), inst.log()
-        msg = list(mailbox.mbox(box))[0]
+        [msg] = inst.wait_mail("tern-l1")
         assert msg["Subject"] == "e2e" and msg["Delivered-To"] == "tern-l1@host.example"
         assert msg["X-Original-To"] == "tern-l1"
         assert msg.get_payload() == ">From here\n"
@@ -1000,6 +963,3 @@ def test_end_to_end_sendmail_to_mailbox(users):
                       r"relay=local, delay=[\d.]+, delays=[\d./]+, dsn=2.0.0, "
                       r"status=sent \(delivered to mailbox\)")
         inst.wait_log(r"postfix/qmgr\[\d+\]: \w+: removed")
-    finally:
-        inst.cleanup()
-        shutil.rmtree(top, ignore_errors=True)

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from tern_instance import BIN, MailInstance, wait_for
+from tern_instance import BIN, MailInstance, cmdline, wait_for
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not all(os.access(os.path.join(BIN, n), os.X_OK)
@@ -97,25 +97,32 @@ def submit_and_catch_in_flight(mi, scratch):
 
 def qmgr_pids(mi):
     return [pid for pid in mi.children()
-            if os.path.basename(_cmd(pid)) == "qmgr"]
+            if os.path.basename((cmdline(pid) or [""])[0]) == "qmgr"]
 
 
-def _cmd(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().split(b"\0")[0].decode()
-    except OSError:
-        return ""
+def let_go(scratch):
+    """The waiting commands may finish."""
+    open(os.path.join(scratch, "go"), "w").close()
+
+
+def postsuper(mi, *args):
+    result = mi.run("postsuper", *args)
+    assert result.returncode == 0, result.stderr
+
+
+def assert_gone(mi, qid):
+    """No queue directory holds QID any more."""
+    for queue in ("hold", "deferred", "active", "incoming", "defer", "bounce", "trace"):
+        assert qid not in mi.queue_files(queue), queue
 
 
 def test_hold_during_delivery_keeps_done_markers(system):
     mi, scratch = system
     qid = submit_and_catch_in_flight(mi, scratch)
     first = started(scratch)
-    held = mi.run("postsuper", "-h", qid)
-    assert held.returncode == 0, held.stderr
+    postsuper(mi, "-h", qid)
     assert mi.queue_files("hold") == [qid]
-    open(os.path.join(scratch, "go"), "w").close()
+    let_go(scratch)
     assert wait_for(lambda: sorted(delivered(scratch)) == first, timeout=15), mi.log()
     for tag in first:
         mi.wait_log(rf"postfix/local\[\d+\]: {qid}: to=<{tag}@tern\.test>.*status=sent")
@@ -129,8 +136,7 @@ def test_hold_during_delivery_keeps_done_markers(system):
     assert mi.queue_files("hold") == [qid] and mi.queue_files("active") == []
     assert started(scratch) == first
     assert not re.search(rf"postfix/qmgr\[\d+\]: {qid}: removed", mi.log())
-    released = mi.run("postsuper", "-H", qid)
-    assert released.returncode == 0, released.stderr
+    postsuper(mi, "-H", qid)
     mi.postfix("flush")
     assert wait_for(lambda: len(delivered(scratch)) == 3, timeout=15), mi.log()
     mi.wait_log(rf"postfix/qmgr\[\d+\]: {qid}: removed$")
@@ -140,17 +146,15 @@ def test_hold_during_delivery_keeps_done_markers(system):
     for tag in TAGS:
         sent = re.findall(rf"{qid}: to=<{tag}@tern\.test>.*status=sent", log)
         assert len(sent) == 1, (tag, log)
-    for queue in ("hold", "deferred", "active", "incoming", "defer", "bounce", "trace"):
-        assert qid not in mi.queue_files(queue), queue
+    assert_gone(mi, qid)
 
 
 def test_delete_during_delivery_writes_nothing(system):
     mi, scratch = system
     qid = submit_and_catch_in_flight(mi, scratch)
     pids = qmgr_pids(mi)
-    deleted = mi.run("postsuper", "-d", qid)
-    assert deleted.returncode == 0, deleted.stderr
-    open(os.path.join(scratch, "go"), "w").close()
+    postsuper(mi, "-d", qid)
+    let_go(scratch)
     assert wait_for(lambda: len(delivered(scratch)) == 2, timeout=15), mi.log()
     mi.wait_log(rf"postfix/local\[\d+\]: {qid}: to=<a\d@tern\.test>.*status=sent", timeout=10)
     # Later mail still flows through the same qmgr.
@@ -160,8 +164,7 @@ def test_delete_during_delivery_writes_nothing(system):
     assert qmgr_pids(mi) == pids and pids
     time.sleep(0.3)
     assert len(delivered(scratch)) == 2
-    for queue in ("hold", "deferred", "active", "incoming", "defer", "bounce", "trace"):
-        assert qid not in mi.queue_files(queue), queue
+    assert_gone(mi, qid)
     assert not re.search(rf"postfix/qmgr\[\d+\]: {qid}: removed", mi.log())
     assert "panic" not in mi.log() and "fatal" not in mi.log()
 
@@ -172,12 +175,12 @@ def test_hold_and_release_during_delivery_delivers_each_once(system):
     mi, scratch = system
     qid = submit_and_catch_in_flight(mi, scratch)
     first = started(scratch)
-    assert mi.run("postsuper", "-h", qid).returncode == 0
-    assert mi.run("postsuper", "-H", qid).returncode == 0
+    postsuper(mi, "-h", qid)
+    postsuper(mi, "-H", qid)
     mi.postfix("flush")
     time.sleep(0.5)  # a second copy would start its deliveries now
     assert mi.queue_files("active") == [] and mi.queue_files("deferred") == [qid]
-    open(os.path.join(scratch, "go"), "w").close()
+    let_go(scratch)
     assert wait_for(lambda: len(delivered(scratch)) >= 3, timeout=15), mi.log()
     mi.wait_log(rf"postfix/qmgr\[\d+\]: {qid}: removed$")
     time.sleep(0.3)

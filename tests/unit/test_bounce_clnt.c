@@ -18,10 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mail/attr.h"
@@ -31,28 +28,13 @@
 #include "util/vstream.h"
 #include "util/vstring.h"
 #include "util_test_helpers.h"
+#include "fake_server.h"
 
 enum fake_mode { FAKE_SENT, FAKE_NONE, FAKE_LATER, FAKE_PROTO, FAKE_BADID, FAKE_HANGUP };
 
-static int
-clnt_setup(void **state)
-{
-    static const char *const dirs[] = {"private", NULL};
-
-    if (test_queue_enter(state, dirs) < 0)
-        return -1;
-    return 0;
-}
-
-static int
-clnt_teardown(void **state)
-{
-    return test_queue_leave(state);
-}
-
 /* Serves one connection as MODE says; exits 0 when the request was right. */
 static void
-fake_serve(int listen_fd, enum fake_mode mode)
+fake_serve(int listen_fd, int mode)
 {
     struct vstring *request = vstring_alloc(10);
     struct vstring *qname = vstring_alloc(10);
@@ -62,14 +44,9 @@ fake_serve(int listen_fd, enum fake_mode mode)
     struct vstream *fp;
     int flags = -1;
     int ret = -1;
-    int fd;
     int ok;
 
-    if ((fd = accept(listen_fd, NULL, NULL)) < 0)
-        _exit(2);
-    fp = vstream_fdopen(fd, "client");
-    vstream_set_timeout(fp, 5);
-    attr_announce_protocol(fp, mode == FAKE_PROTO ? "bounce_v9" : BOUNCE_PROTOCOL);
+    fp = fake_accept(listen_fd, mode == FAKE_PROTO ? "bounce_v9" : BOUNCE_PROTOCOL);
     if (mode == FAKE_PROTO || mode == FAKE_HANGUP) {
         vstream_close(fp);
         _exit(0);
@@ -92,41 +69,11 @@ fake_serve(int listen_fd, enum fake_mode mode)
     _exit(ok ? 0 : 1);
 }
 
-/* Starts the fake server; returns its pid. */
-static pid_t
-fake_start(enum fake_mode mode)
-{
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    pid_t pid;
-    int fd;
-
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "private/bounce");
-    assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-    assert_int_equal(listen(fd, 5), 0);
-    assert_true((pid = fork()) >= 0);
-    if (pid == 0) {
-        alarm(10);
-        fake_serve(fd, mode);
-    }
-    close(fd);
-    return pid;
-}
-
 static int
-fake_wait(pid_t pid)
-{
-    int status;
-
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int
-run_request(enum fake_mode mode, struct vstring *id, struct vstring *why, int *server_exit)
+run_request(int mode, struct vstring *id, struct vstring *why, int *server_exit)
 {
     struct bounce_msg msg = {"active", "ABC12", "s@x", "E1", REC_RET_HDRS};
-    pid_t pid = fake_start(mode);
+    pid_t pid = fake_fork(fake_listen("private/bounce", SOCK_STREAM), fake_serve, mode);
     int ret = bounce_request("bounce", BOUNCE_REQ_DELAY, &msg, id, why);
 
     *server_exit = fake_wait(pid);
@@ -145,16 +92,13 @@ test_replies(void **state)
     assert_int_equal(server_exit, 0);
     assert_string_equal(vstring_str(id), "NEW99");
 
-    unlink("private/bounce");
     assert_int_equal(run_request(FAKE_NONE, id, why, &server_exit), 0);
     assert_int_equal(server_exit, 0);
     assert_string_equal(vstring_str(id), "");
 
-    unlink("private/bounce");
     assert_int_equal(run_request(FAKE_LATER, id, why, &server_exit), -1);
     assert_non_null(strstr(vstring_str(why), "could not be sent now"));
 
-    unlink("private/bounce");
     assert_int_equal(run_request(FAKE_BADID, id, why, &server_exit), -1);
     assert_string_equal(vstring_str(id), "");
     assert_non_null(strstr(vstring_str(why), "malformed queue id"));
@@ -174,7 +118,6 @@ test_broken_servers(void **state)
     assert_int_equal(run_request(FAKE_PROTO, id, why, &server_exit), -1);
     assert_non_null(strstr(vstring_str(why), "unexpected protocol: got bounce_v9"));
 
-    unlink("private/bounce");
     assert_int_equal(run_request(FAKE_HANGUP, id, why, &server_exit), -1);
     assert_non_null(strstr(vstring_str(why), "private/bounce service:"));
 
@@ -188,14 +131,13 @@ test_broken_servers(void **state)
 int
 main(void)
 {
+    static const char *const dirs[] = {"private", NULL};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_replies, clnt_setup, clnt_teardown),
-        cmocka_unit_test_setup_teardown(test_broken_servers, clnt_setup, clnt_teardown),
+        FAKE_QUEUE_TEST(test_replies),
+        FAKE_QUEUE_TEST(test_broken_servers),
     };
 
-    msg_init("test_bounce_clnt", MSG_STDERR);
-    signal(SIGPIPE, SIG_IGN);
-    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
+    if (fake_client_init("test_bounce_clnt", dirs) < 0)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,10 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mail/attr.h"
@@ -34,26 +31,11 @@
 #include "util/vstream.h"
 #include "util/vstring.h"
 #include "util_test_helpers.h"
+#include "fake_server.h"
 
 enum fake_mode { FAKE_OK, FAKE_REFUSE, FAKE_EARLY, FAKE_HANGUP, FAKE_PROTO };
 
 #define LONG_LINE (QFILE_PIECE_MAX + 100)
-
-static int
-clnt_setup(void **state)
-{
-    static const char *const dirs[] = {"private", "public", NULL};
-
-    if (test_queue_enter(state, dirs) < 0)
-        return -1;
-    return 0;
-}
-
-static int
-clnt_teardown(void **state)
-{
-    return test_queue_leave(state);
-}
 
 /* Reads the stream the test client sends; 1 when it is exactly as expected. */
 static int
@@ -96,16 +78,12 @@ fake_check_stream(struct vstream *fp)
 
 /* Serves one connection as MODE says; exits 0 when the request was right. */
 static void
-fake_serve(int listen_fd, enum fake_mode mode)
+fake_serve(int listen_fd, int mode)
 {
     struct vstream *fp;
-    int flags = -1, ok = 1, fd;
+    int flags = -1, ok = 1;
 
-    if ((fd = accept(listen_fd, NULL, NULL)) < 0)
-        _exit(2);
-    fp = vstream_fdopen(fd, "client");
-    vstream_set_timeout(fp, 5);
-    attr_announce_protocol(fp, mode == FAKE_PROTO ? "cleanup_v9" : CLEANUP_PROTOCOL);
+    fp = fake_accept(listen_fd, mode == FAKE_PROTO ? "cleanup_v9" : CLEANUP_PROTOCOL);
     if (mode == FAKE_PROTO) {
         vstream_close(fp);
         _exit(0);
@@ -131,44 +109,14 @@ fake_serve(int listen_fd, enum fake_mode mode)
     _exit(ok ? 0 : 1);
 }
 
-static pid_t
-fake_start(const char *path, enum fake_mode mode)
-{
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    pid_t pid;
-    int fd;
-
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-    unlink(path);
-    assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-    assert_int_equal(listen(fd, 5), 0);
-    assert_true((pid = fork()) >= 0);
-    if (pid == 0) {
-        alarm(10);
-        fake_serve(fd, mode);
-    }
-    close(fd);
-    return pid;
-}
-
-static int
-fake_wait(pid_t pid)
-{
-    int status;
-
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Sends the test message; returns cleanup_finish's status. */
 static int
-run_client(const char *path, enum fake_mode mode, struct vstring *reason, int *server_exit)
+run_client(const char *path, int mode, struct vstring *reason, int *server_exit)
 {
     static char long_line[LONG_LINE];
     struct qfile_rcpt rcpt = {REC_RCPT_DONE, REC_NOTIFY_FAILURE, "r@y", "r", NULL};
     struct timeval tv = {1700000000, 5};
-    pid_t pid = fake_start(path, mode);
+    pid_t pid = fake_fork(fake_listen(path, SOCK_STREAM), fake_serve, mode);
     struct cleanup_clnt *cl;
     int status;
 
@@ -234,14 +182,13 @@ test_broken_servers(void **state)
 int
 main(void)
 {
+    static const char *const dirs[] = {"private", "public", NULL};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_committed_and_refused, clnt_setup, clnt_teardown),
-        cmocka_unit_test_setup_teardown(test_broken_servers, clnt_setup, clnt_teardown),
+        FAKE_QUEUE_TEST(test_committed_and_refused),
+        FAKE_QUEUE_TEST(test_broken_servers),
     };
 
-    msg_init("test_cleanup_clnt", MSG_STDERR);
-    signal(SIGPIPE, SIG_IGN);
-    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
+    if (fake_client_init("test_cleanup_clnt", dirs) < 0)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,31 +28,7 @@
 #include "util/vstring.h"
 #include "stderr_capture.h"
 #include "util_test_helpers.h"
-
-static struct vstream *qmgr_end;
-static struct vstream *agent_end;
-
-static int
-pair_setup(void **state)
-{
-    int sv[2];
-
-    if (test_dir_setup(state) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-        return -1;
-    qmgr_end = vstream_fdopen(sv[0], "qmgr");
-    agent_end = vstream_fdopen(sv[1], "private/test");
-    vstream_set_timeout(qmgr_end, 5);
-    vstream_set_timeout(agent_end, 5);
-    return 0;
-}
-
-static int
-pair_teardown(void **state)
-{
-    vstream_close(qmgr_end);
-    vstream_close(agent_end);
-    return test_dir_teardown(state);
-}
+#include "fake_server.h"
 
 /* qmgr's side: a request for COUNT recipients, through deliver_pass_send. */
 static void
@@ -138,12 +114,11 @@ test_leaves_round_trip(void **state)
 static void
 send_raw_result(int status, int expansions)
 {
-    assert_int_equal(attr_print(agent_end, ATTR_FLAG_MORE, ATTR_SEND_INT("status", status),
-                                ATTR_SEND_STR("dsn_status", "2.0.0"),
-                                ATTR_SEND_STR("dsn_action", "delivered"),
-                                ATTR_SEND_STR("reason", "ok"), ATTR_SEND_STR("relay", "local"),
-                                ATTR_TYPE_END),
-                     0);
+    assert_int_equal(
+        attr_print(agent_end, ATTR_FLAG_MORE, ATTR_SEND_INT("status", status),
+                   ATTR_SEND_STR("dsn_status", "2.0.0"), ATTR_SEND_STR("dsn_action", "delivered"),
+                   ATTR_SEND_STR("reason", "ok"), ATTR_SEND_STR("relay", "local"), ATTR_TYPE_END),
+        0);
     if (expansions >= 0)
         assert_int_equal(attr_print(agent_end, ATTR_FLAG_MORE,
                                     ATTR_SEND_INT("expansions", expansions), ATTR_TYPE_END),
@@ -154,13 +129,12 @@ send_raw_result(int status, int expansions)
 static void
 send_raw_leaf(int status)
 {
-    assert_int_equal(attr_print(agent_end, ATTR_FLAG_NONE, ATTR_SEND_INT("status", status),
-                                ATTR_SEND_STR("address", "a@example.com"),
-                                ATTR_SEND_STR("orig_rcpt", ""), ATTR_SEND_STR("dsn_status", "2.0.0"),
-                                ATTR_SEND_STR("dsn_action", "deliverable"),
-                                ATTR_SEND_STR("reason", "x"), ATTR_SEND_STR("relay", "local"),
-                                ATTR_TYPE_END),
-                     0);
+    assert_int_equal(
+        attr_print(agent_end, ATTR_FLAG_NONE, ATTR_SEND_INT("status", status),
+                   ATTR_SEND_STR("address", "a@example.com"), ATTR_SEND_STR("orig_rcpt", ""),
+                   ATTR_SEND_STR("dsn_status", "2.0.0"), ATTR_SEND_STR("dsn_action", "deliverable"),
+                   ATTR_SEND_STR("reason", "x"), ATTR_SEND_STR("relay", "local"), ATTR_TYPE_END),
+        0);
 }
 
 static void
@@ -206,9 +180,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_leaves_round_trip, pair_setup, pair_teardown),
-        cmocka_unit_test_setup_teardown(test_old_reply_form, pair_setup, pair_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_expansions_refused, pair_setup, pair_teardown),
+        FAKE_DELIVER_TEST(test_leaves_round_trip),
+        FAKE_DELIVER_TEST(test_old_reply_form),
+        FAKE_DELIVER_TEST(test_bad_expansions_refused),
     };
 
     msg_init("test_deliver_expansion", MSG_STDERR);

@@ -33,31 +33,7 @@
 #include "util/vstring.h"
 #include "stderr_capture.h"
 #include "util_test_helpers.h"
-
-static struct vstream *qmgr_end;
-static struct vstream *agent_end;
-
-static int
-pair_setup(void **state)
-{
-    int sv[2];
-
-    if (test_dir_setup(state) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-        return -1;
-    qmgr_end = vstream_fdopen(sv[0], "qmgr");
-    agent_end = vstream_fdopen(sv[1], "private/test");
-    vstream_set_timeout(qmgr_end, 5);
-    vstream_set_timeout(agent_end, 5);
-    return 0;
-}
-
-static int
-pair_teardown(void **state)
-{
-    vstream_close(qmgr_end);
-    vstream_close(agent_end);
-    return test_dir_teardown(state);
-}
+#include "fake_server.h"
 
 static int64_t
 now_us(void)
@@ -308,13 +284,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip, pair_setup, pair_teardown),
-        cmocka_unit_test_setup_teardown(test_small_delays, pair_setup, pair_teardown),
-        cmocka_unit_test_setup_teardown(test_missing_result_deferred, pair_setup, pair_teardown),
-        cmocka_unit_test_setup_teardown(test_verify_words, pair_setup, pair_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_queue_id, pair_setup, pair_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_rcpt_count, pair_setup, pair_teardown),
-        cmocka_unit_test_setup_teardown(test_truncated, pair_setup, pair_teardown),
+        FAKE_DELIVER_TEST(test_round_trip),
+        FAKE_DELIVER_TEST(test_small_delays),
+        FAKE_DELIVER_TEST(test_missing_result_deferred),
+        FAKE_DELIVER_TEST(test_verify_words),
+        FAKE_DELIVER_TEST(test_bad_queue_id),
+        FAKE_DELIVER_TEST(test_bad_rcpt_count),
+        FAKE_DELIVER_TEST(test_truncated),
     };
 
     msg_init("test_deliver_request", MSG_STDERR);

@@ -19,9 +19,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config/mail_conf.h"
@@ -32,39 +29,23 @@
 #include "util/vstream.h"
 #include "util/vstring.h"
 #include "util_test_helpers.h"
+#include "fake_server.h"
 
 enum fake_mode { FAKE_REPLY, FAKE_PROTO, FAKE_HANGUP };
 
-static int
-clnt_setup(void **state)
-{
-    static const char *const dirs[] = {"public", NULL};
-
-    return test_queue_enter(state, dirs);
-}
-
-static int
-clnt_teardown(void **state)
-{
-    return test_queue_leave(state);
-}
+static int fake_status; /* what a FAKE_REPLY server answers */
 
 /* Serves one connection; writes "request|site|queue_id" to "got". */
 static void
-fake_serve(int listen_fd, enum fake_mode mode, int status)
+fake_serve(int listen_fd, int mode)
 {
     struct vstring *request = vstring_alloc(10);
     struct vstring *site = vstring_alloc(10);
     struct vstring *queue_id = vstring_alloc(10);
     struct vstream *fp;
     FILE *got;
-    int fd;
 
-    if ((fd = accept(listen_fd, NULL, NULL)) < 0)
-        _exit(2);
-    fp = vstream_fdopen(fd, "client");
-    vstream_set_timeout(fp, 5);
-    attr_announce_protocol(fp, mode == FAKE_PROTO ? "flush_v9" : FLUSH_PROTOCOL);
+    fp = fake_accept(listen_fd, mode == FAKE_PROTO ? "flush_v9" : FLUSH_PROTOCOL);
     if (mode != FAKE_REPLY) {
         vstream_close(fp);
         _exit(0);
@@ -77,52 +58,34 @@ fake_serve(int listen_fd, enum fake_mode mode, int status)
         _exit(4);
     fprintf(got, "%s|%s|%s", vstring_str(request), vstring_str(site), vstring_str(queue_id));
     fclose(got);
-    attr_print(fp, ATTR_FLAG_NONE, ATTR_SEND_INT("status", status), ATTR_TYPE_END);
+    attr_print(fp, ATTR_FLAG_NONE, ATTR_SEND_INT("status", fake_status), ATTR_TYPE_END);
     vstream_close(fp);
     _exit(0);
 }
 
+/* Starts the fake server; it replies with STATUS (inherited by the child). */
 static pid_t
 fake_start(enum fake_mode mode, int status)
 {
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    pid_t pid;
-    int fd;
-
-    unlink("public/flush");
+    fake_status = status;
     unlink("got");
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "public/flush");
-    assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-    assert_int_equal(listen(fd, 5), 0);
-    assert_true((pid = fork()) >= 0);
-    if (pid == 0) {
-        alarm(10);
-        fake_serve(fd, mode, status);
-    }
-    close(fd);
-    return pid;
+    return fake_fork(fake_listen("public/flush", SOCK_STREAM), fake_serve, mode);
 }
 
+/* Waits for the fake server; it must have exited 0. */
 static void
-fake_wait(pid_t pid)
+fake_done(pid_t pid)
 {
-    assert_int_equal(test_wait_child(pid, 10000), 0);
+    assert_int_equal(fake_wait(pid), 0);
 }
 
+/* What the last fake server recorded; "" when it recorded nothing. */
 static const char *
 got(void)
 {
     static char text[256];
-    FILE *fp = fopen("got", "r");
-    size_t len;
 
-    if (fp == NULL)
-        return "(nothing)";
-    len = fread(text, 1, sizeof(text) - 1, fp);
-    text[len] = 0;
-    fclose(fp);
-    return text;
+    return test_read_file("got", text, sizeof(text));
 }
 
 static void
@@ -133,27 +96,27 @@ test_requests(void **state)
     (void)state;
     pid = fake_start(FAKE_REPLY, FLUSH_STAT_OK);
     assert_int_equal(flush_add("example.com", "ABC12"), FLUSH_STAT_OK);
-    fake_wait(pid);
+    fake_done(pid);
     assert_string_equal(got(), "add|example.com|ABC12");
 
     pid = fake_start(FAKE_REPLY, FLUSH_STAT_OK);
     assert_int_equal(flush_send_site("mx.Example.com"), FLUSH_STAT_OK); /* parent style */
-    fake_wait(pid);
+    fake_done(pid);
     assert_string_equal(got(), "send_site|mx.Example.com|");
 
     pid = fake_start(FAKE_REPLY, FLUSH_STAT_BAD);
     assert_int_equal(flush_send_file("ABC12"), FLUSH_STAT_BAD);
-    fake_wait(pid);
+    fake_done(pid);
     assert_string_equal(got(), "send_file||ABC12");
 
     pid = fake_start(FAKE_REPLY, FLUSH_STAT_OK);
     assert_int_equal(flush_refresh(), FLUSH_STAT_OK);
-    fake_wait(pid);
+    fake_done(pid);
     assert_string_equal(got(), "refresh||");
 
     pid = fake_start(FAKE_REPLY, 7); /* passed on: the caller reports it */
     assert_int_equal(flush_purge(), 7);
-    fake_wait(pid);
+    fake_done(pid);
     assert_string_equal(got(), "purge||");
 }
 
@@ -181,7 +144,7 @@ test_broken_servers(void **state)
     stderr_capture_start(test_dir);
     assert_int_equal(flush_send_file("ABC12"), FLUSH_STAT_FAIL);
     err = stderr_capture_end();
-    fake_wait(pid);
+    fake_done(pid);
     assert_non_null(strstr(err, "public/flush socket: unexpected protocol: got flush_v9, "
                                 "want flush_v1"));
 
@@ -189,7 +152,7 @@ test_broken_servers(void **state)
     stderr_capture_start(test_dir);
     assert_int_equal(flush_add("example.com", "ABC12"), FLUSH_STAT_FAIL);
     err = stderr_capture_end();
-    fake_wait(pid);
+    fake_done(pid);
     assert_non_null(strstr(err, "public/flush socket: "));
 
     unlink("public/flush");
@@ -202,18 +165,16 @@ test_broken_servers(void **state)
 int
 main(void)
 {
+    static const char *const dirs[] = {"public", NULL};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_requests, clnt_setup, clnt_teardown),
-        cmocka_unit_test_setup_teardown(test_ineligible_sites_stay_local, clnt_setup,
-                                        clnt_teardown),
-        cmocka_unit_test_setup_teardown(test_broken_servers, clnt_setup, clnt_teardown),
+        FAKE_QUEUE_TEST(test_requests),
+        FAKE_QUEUE_TEST(test_ineligible_sites_stay_local),
+        FAKE_QUEUE_TEST(test_broken_servers),
     };
 
-    msg_init("test_flush_clnt", MSG_STDERR);
-    signal(SIGPIPE, SIG_IGN);
     mail_conf_set("fast_flush_domains", "example.com");
     mail_conf_set("ipc_timeout", "10s");
-    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL)
+    if (fake_client_init("test_flush_clnt", dirs) < 0)
         return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,6 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "config/mail_conf.h"
@@ -28,6 +27,7 @@
 #include "util/msg.h"
 #include "util/stringops.h"
 #include "util_test_helpers.h"
+#include "fake_server.h"
 
 static void
 configure(const char *extra)
@@ -52,18 +52,6 @@ teardown(void **state)
     return test_dir_teardown(state);
 }
 
-static int
-bind_service(const char *path)
-{
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    int sock = socket(AF_UNIX, SOCK_DGRAM, 0);
-
-    assert_true(sock >= 0);
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-    assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
-    return sock;
-}
-
 static void
 test_routes_to_the_service(void **state)
 {
@@ -73,7 +61,7 @@ test_routes_to_the_service(void **state)
 
     (void)state;
     configure("postlog_service_name = mylog\n");
-    sock = bind_service(test_path("queue/public/mylog"));
+    sock = fake_listen(test_path("queue/public/mylog"), SOCK_DGRAM);
     maillog_client_init(0);
     msg_info("routed");
     assert_int_equal(poll_fd_ms(sock, POLLIN, 2000), 0);

@@ -24,6 +24,7 @@
 #include "util/msg.h"
 #include "util/msg_postlog.h"
 #include "util_test_helpers.h"
+#include "fake_server.h"
 
 static char captured[8192];
 static size_t captured_len;
@@ -75,18 +76,6 @@ assert_matches(const char *text, const char *pattern)
     regfree(&re);
     if (!ok)
         fail_msg("\"%.300s\" does not match %s", text, pattern);
-}
-
-static int
-bind_service(const char *path)
-{
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    int sock = socket(AF_UNIX, SOCK_DGRAM, 0);
-
-    assert_true(sock >= 0);
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-    assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
-    return sock;
 }
 
 static ssize_t
@@ -155,7 +144,7 @@ test_datagram_to_the_service(void **state)
     int sock;
 
     (void)state;
-    sock = bind_service(test_path("postlog"));
+    sock = fake_listen(test_path("postlog"), SOCK_DGRAM);
     msg_set_postlog(test_path("postlog"), 0);
     msg_info("via the socket");
     receive(sock, buf, sizeof(buf));
@@ -163,7 +152,7 @@ test_datagram_to_the_service(void **state)
     /* The service comes back on a new socket: msg reconnects. */
     close(sock);
     unlink(test_path("postlog"));
-    sock = bind_service(test_path("postlog"));
+    sock = fake_listen(test_path("postlog"), SOCK_DGRAM);
     msg_info("after restart");
     receive(sock, buf, sizeof(buf));
     assert_matches(buf, "]: after restart$");
@@ -180,7 +169,7 @@ test_descriptor_closed_behind_our_back(void **state)
     int victim;
 
     (void)state;
-    sock = bind_service(test_path("postlog"));
+    sock = fake_listen(test_path("postlog"), SOCK_DGRAM);
     msg_set_postlog(test_path("postlog"), 0);
     msg_info("first");
     receive(sock, buf, sizeof(buf));
@@ -265,7 +254,7 @@ test_full_queue_does_not_stall(void **state)
     int sock;
 
     (void)state;
-    sock = bind_service(test_path("postlog"));
+    sock = fake_listen(test_path("postlog"), SOCK_DGRAM);
     msg_set_postlog(test_path("postlog"), 0);
     start = test_now_ms();
     for (int i = 0; i < 3000; i++) {
@@ -292,7 +281,7 @@ test_slow_service_loses_nothing(void **state)
     pid_t pid;
 
     (void)state;
-    sock = bind_service(test_path("postlog"));
+    sock = fake_listen(test_path("postlog"), SOCK_DGRAM);
     assert_int_equal(pipe(fds), 0);
     if ((pid = fork()) == 0) {
         close(fds[0]);

@@ -82,24 +82,29 @@ make_transport(const char *name, const char *settings)
     return qmgr_transport_find(name);
 }
 
+/* TEXT parses as feedback VALUE, per window or not. */
+static void
+expect_feedback(const char *text, double value, int per_window)
+{
+    struct qmgr_feedback fb;
+
+    assert_int_equal(qmgr_feedback_parse(text, &fb), 0);
+    assert_true(fb.value == value);
+    assert_int_equal(fb.per_window, per_window);
+}
+
 static void
 test_feedback_syntax(void **state)
 {
     struct qmgr_feedback fb;
 
     (void)state;
-    assert_int_equal(qmgr_feedback_parse("1", &fb), 0);
-    assert_true(fb.value == 1 && !fb.per_window);
-    assert_int_equal(qmgr_feedback_parse("0", &fb), 0);
-    assert_true(fb.value == 0 && !fb.per_window);
-    assert_int_equal(qmgr_feedback_parse("1/4", &fb), 0);
-    assert_true(fb.value == 0.25 && !fb.per_window);
-    assert_int_equal(qmgr_feedback_parse("1 / 8", &fb), 0);
-    assert_true(fb.value == 0.125 && !fb.per_window);
-    assert_int_equal(qmgr_feedback_parse("1/concurrency", &fb), 0);
-    assert_true(fb.value == 1 && fb.per_window);
-    assert_int_equal(qmgr_feedback_parse("0.5 / concurrency", &fb), 0);
-    assert_true(fb.value == 0.5 && fb.per_window);
+    expect_feedback("1", 1, 0);
+    expect_feedback("0", 0, 0);
+    expect_feedback("1/4", 0.25, 0);
+    expect_feedback("1 / 8", 0.125, 0);
+    expect_feedback("1/concurrency", 1, 1);
+    expect_feedback("0.5 / concurrency", 0.5, 1);
     assert_int_equal(qmgr_feedback_parse("2", &fb), -1);
     assert_int_equal(qmgr_feedback_parse("3/2", &fb), -1);
     assert_int_equal(qmgr_feedback_parse("-1", &fb), -1);
@@ -136,58 +141,76 @@ succeed(struct qmgr_queue *q)
 }
 
 static void
+succeed_times(struct qmgr_queue *q, int count)
+{
+    for (int i = 0; i < count; i++)
+        succeed(q);
+}
+
+static void
+fail_times(struct qmgr_queue *q, int count, const char *reason)
+{
+    for (int i = 0; i < count; i++)
+        qmgr_queue_failure(q, reason);
+}
+
+/* The queue for DEST of a new transport NAME with SETTINGS applied first. */
+static struct qmgr_queue *
+make_queue(const char *name, const char *settings, const char *dest)
+{
+    return qmgr_queue_find(make_transport(name, settings), dest);
+}
+
+static void
 test_positive_feedback_end_of_sequence(void **state)
 {
-    struct qmgr_transport *t;
     struct qmgr_queue *q;
 
     (void)state;
-    t = make_transport("pos", "initial_destination_concurrency=2|"
-                              "default_destination_concurrency_limit=4|"
-                              "default_destination_concurrency_positive_feedback=1/3");
-    q = qmgr_queue_find(t, "a.example");
+    q = make_queue("pos",
+                   "initial_destination_concurrency=2|"
+                   "default_destination_concurrency_limit=4|"
+                   "default_destination_concurrency_positive_feedback=1/3",
+                   "a.example");
     assert_true(q->window == 2);
     succeed(q);
     succeed(q);
     assert_true(q->window == 2); /* not yet: the end of a run of 3 */
     succeed(q);
     assert_true(q->window == 3);
-    for (int i = 0; i < 10; i++)
-        succeed(q);
+    succeed_times(q, 10);
     assert_true(q->window == 4); /* the limit */
 }
 
 static void
 test_positive_feedback_per_concurrency(void **state)
 {
-    struct qmgr_transport *t;
     struct qmgr_queue *q;
 
     (void)state;
-    t = make_transport("posc", "initial_destination_concurrency=3|"
-                               "default_destination_concurrency_limit=20|"
-                               "default_destination_concurrency_positive_feedback=1/concurrency");
-    q = qmgr_queue_find(t, "b.example");
-    for (int i = 0; i < 2; i++)
-        succeed(q);
+    q = make_queue("posc",
+                   "initial_destination_concurrency=3|"
+                   "default_destination_concurrency_limit=20|"
+                   "default_destination_concurrency_positive_feedback=1/concurrency",
+                   "b.example");
+    succeed_times(q, 2);
     assert_true(q->window == 3);
     succeed(q); /* a whole pseudo-cohort of 3 */
     assert_true(q->window == 4);
-    for (int i = 0; i < 4; i++)
-        succeed(q);
+    succeed_times(q, 4);
     assert_true(q->window == 5);
 }
 
 static void
 test_positive_feedback_bounded_by_use(void **state)
 {
-    struct qmgr_transport *t;
     struct qmgr_queue *q;
 
     (void)state;
-    t = make_transport("use", "initial_destination_concurrency=2|"
-                              "default_destination_concurrency_limit=50");
-    q = qmgr_queue_find(t, "c.example");
+    q = make_queue("use",
+                   "initial_destination_concurrency=2|"
+                   "default_destination_concurrency_limit=50",
+                   "c.example");
     for (int i = 0; i < 20; i++) {
         q->busy = 0; /* one delivery at a time, which is the one completing */
         qmgr_queue_success(q);
@@ -198,22 +221,21 @@ test_positive_feedback_bounded_by_use(void **state)
 static void
 test_negative_feedback_start_of_sequence(void **state)
 {
-    struct qmgr_transport *t;
     struct qmgr_queue *q;
 
     (void)state;
-    t = make_transport("neg", "initial_destination_concurrency=5|"
-                              "default_destination_concurrency_negative_feedback=1/2|"
-                              "default_destination_concurrency_failed_cohort_limit=0");
-    q = qmgr_queue_find(t, "d.example");
+    q = make_queue("neg",
+                   "initial_destination_concurrency=5|"
+                   "default_destination_concurrency_negative_feedback=1/2|"
+                   "default_destination_concurrency_failed_cohort_limit=0",
+                   "d.example");
     qmgr_queue_failure(q, "boom");
     assert_true(q->window == 4); /* at once: the start of a run of 2 */
     qmgr_queue_failure(q, "boom");
     assert_true(q->window == 4);
     qmgr_queue_failure(q, "boom");
     assert_true(q->window == 3);
-    for (int i = 0; i < 20; i++)
-        qmgr_queue_failure(q, "boom");
+    fail_times(q, 20, "boom");
     assert_true(q->window == 1); /* never zero */
     assert_null(q->dead_reason); /* a cohort limit of 0 never kills */
 }
@@ -221,16 +243,15 @@ test_negative_feedback_start_of_sequence(void **state)
 static void
 test_zero_negative_feedback_is_immune(void **state)
 {
-    struct qmgr_transport *t;
     struct qmgr_queue *q;
 
     (void)state;
-    t = make_transport("zero", "initial_destination_concurrency=5|"
-                               "default_destination_concurrency_negative_feedback=0|"
-                               "default_destination_concurrency_failed_cohort_limit=0");
-    q = qmgr_queue_find(t, "e.example");
-    for (int i = 0; i < 20; i++)
-        qmgr_queue_failure(q, "boom");
+    q = make_queue("zero",
+                   "initial_destination_concurrency=5|"
+                   "default_destination_concurrency_negative_feedback=0|"
+                   "default_destination_concurrency_failed_cohort_limit=0",
+                   "e.example");
+    fail_times(q, 20, "boom");
     assert_true(q->window == 5);
     assert_null(q->dead_reason);
 }
@@ -238,26 +259,24 @@ test_zero_negative_feedback_is_immune(void **state)
 static void
 test_failed_cohorts_kill_and_success_resets(void **state)
 {
-    struct qmgr_transport *t;
     struct qmgr_queue *q;
     struct qmgr_message msg;
     struct qmgr_rcpt rcpt = {.address = "x@f.example", .orig_rcpt = "", .dsn_orcpt = ""};
 
     (void)state;
     memset(&msg, 0, sizeof(msg));
-    t = make_transport("cohort", "initial_destination_concurrency=2|"
-                                 "default_destination_concurrency_positive_feedback=0|"
-                                 "default_destination_concurrency_negative_feedback=0|"
-                                 "default_destination_concurrency_failed_cohort_limit=2");
-    q = qmgr_queue_find(t, "f.example");
+    q = make_queue("cohort",
+                   "initial_destination_concurrency=2|"
+                   "default_destination_concurrency_positive_feedback=0|"
+                   "default_destination_concurrency_negative_feedback=0|"
+                   "default_destination_concurrency_failed_cohort_limit=2",
+                   "f.example");
     /* Three failures at window 2 are 1.5 cohorts; a success resets. */
-    for (int i = 0; i < 3; i++)
-        qmgr_queue_failure(q, "connect refused");
+    fail_times(q, 3, "connect refused");
     assert_null(q->dead_reason);
     qmgr_queue_success(q);
     assert_true(q->fail_cohorts == 0);
-    for (int i = 0; i < 3; i++)
-        qmgr_queue_failure(q, "connect refused");
+    fail_times(q, 3, "connect refused");
     assert_null(q->dead_reason);
     qmgr_queue_add(q, &msg, &rcpt); /* one waiting entry */
     deferred_count = 0;
@@ -275,12 +294,10 @@ test_failed_cohorts_kill_and_success_resets(void **state)
 static void
 test_default_cohort_limit_kills_after_one_cohort(void **state)
 {
-    struct qmgr_transport *t;
     struct qmgr_queue *q;
 
     (void)state;
-    t = make_transport("deflt", "initial_destination_concurrency=3");
-    q = qmgr_queue_find(t, "g.example");
+    q = make_queue("deflt", "initial_destination_concurrency=3", "g.example");
     qmgr_queue_failure(q, "x"); /* 1/3 cohort, window 3 -> 2 */
     assert_null(q->dead_reason);
     assert_true(q->window == 2);

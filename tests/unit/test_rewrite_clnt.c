@@ -6,7 +6,7 @@
  * server closes the connection between requests, and giving up after the
  * configured number of tries when there is no server or the wrong one.
  *
- * The fake server listens on TMPDIR/private/rewrite and numbers its
+ * The fake server (fake_server.h) listens on TMPDIR/private/rewrite and numbers its
  * replies, so that a test sees whether a request reached it:
  *   rewrite: address = ADDRESS "#" N
  *   resolve/verify: transport = REQUEST, nexthop = N, recipient = ADDRESS,
@@ -24,9 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,9 +37,9 @@
 #include "util/vstring.h"
 
 #include "stderr_capture.h"
+#include "util_test_helpers.h"
+#include "fake_server.h"
 
-static char test_dir[] = "/tmp/test_rewrite_clnt.XXXXXX";
-static char saved_cwd[1024];
 static pid_t server_pid = -1;
 
 /* Answers requests on one connection until it ends. */
@@ -91,18 +88,10 @@ fake_serve(struct vstream *fp, const char *mode, int *count)
 static void
 fake_start(const char *mode)
 {
-    struct sockaddr_un sun;
-    int sock;
+    int sock = fake_listen("private/rewrite", SOCK_STREAM);
     int count = 0;
     int fd;
 
-    memset(&sun, 0, sizeof(sun));
-    sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/private/rewrite", test_dir);
-    unlink(sun.sun_path);
-    assert_true((sock = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
-    assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
-    assert_int_equal(listen(sock, 10), 0);
     if ((server_pid = fork()) == 0) {
         alarm(30);
         while ((fd = accept(sock, NULL, NULL)) >= 0) {
@@ -121,29 +110,22 @@ fake_start(const char *mode)
 static void
 fake_stop(void)
 {
-    char path[256];
-
     if (server_pid > 0) {
         kill(server_pid, SIGKILL);
         waitpid(server_pid, NULL, 0);
         server_pid = -1;
     }
-    snprintf(path, sizeof(path), "%s/private/rewrite", test_dir);
-    unlink(path);
+    unlink("private/rewrite");
     rewrite_clnt_disconnect();
 }
 
 static int
 setup(void **state)
 {
-    char path[256];
+    static const char *const dirs[] = {"private", NULL};
 
-    (void)state;
     signal(SIGPIPE, SIG_IGN);
-    if (mkdtemp(test_dir) == NULL || getcwd(saved_cwd, sizeof(saved_cwd)) == NULL)
-        return -1;
-    snprintf(path, sizeof(path), "%s/private", test_dir);
-    if (mkdir(path, 0700) < 0 || chdir(test_dir) < 0)
+    if (getcwd(test_start_dir, sizeof(test_start_dir)) == NULL || test_queue_enter(state, dirs) < 0)
         return -1;
     mail_conf_reset();
     mail_conf_set("ipc_timeout", "10s");
@@ -153,17 +135,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    char path[256];
-
-    (void)state;
     fake_stop();
-    if (chdir(saved_cwd) < 0)
-        return -1;
-    snprintf(path, sizeof(path), "%s/stderr", test_dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/private", test_dir);
-    rmdir(path);
-    return rmdir(test_dir);
+    return test_queue_leave(state);
 }
 
 static void
