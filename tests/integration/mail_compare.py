@@ -97,8 +97,18 @@ def queue_empty(system):
     return True
 
 
+def log_settled(log):
+    """Every message qmgr took in has its "removed" line: the delivery lines,
+    logged before the agent answered qmgr, are in the log too."""
+    active = set(re.findall(r"qmgr\[\d+\]: (\w+): from=<.*\(queue active\)$", log, re.M))
+    removed = set(re.findall(r"qmgr\[\d+\]: (\w+): removed$", log, re.M))
+    return active <= removed
+
+
 def wait_queue_empty(system, timeout=15):
-    assert wait_for(lambda: queue_empty(system), timeout=timeout), system.log()
+    """The queues are empty and the log has caught up with them."""
+    assert wait_for(lambda: queue_empty(system) and log_settled(system.log()),
+                    timeout=timeout), system.log()
 
 
 @contextlib.contextmanager
