@@ -39,6 +39,7 @@
 #include "util/vstring.h"
 #include "stderr_capture.h"
 #include "util_test_helpers.h"
+#include "fake_server.h"
 
 static const char filter_rules[] = "/^5\\.1\\.1 unknown user: \"(.*)\"$/\t4.1.1 soft for $1\n"
                                    "/^2\\.0\\.0 delivered to mailbox$/\t2.1.5 censored\n"
@@ -51,9 +52,7 @@ static const char filter_rules[] = "/^5\\.1\\.1 unknown user: \"(.*)\"$/\t4.1.1 
                                    "/^5\\.1\\.1 glued$/\t5.1.1text\n"
                                    "/^4\\.2\\.0 mailbox full$/\t5.2.2 hard now\n";
 
-static char filter_name[600];
-static struct vstream *qmgr_end;
-static struct vstream *agent_end;
+static char filter_name[600]; /* the pair qmgr_end/agent_end is fake_server.h's */
 
 /* A temporary directory with the regexp table; filter_name is "regexp:PATH". */
 static int
@@ -76,15 +75,9 @@ filter_setup(void **state)
 static int
 pair_setup(void **state)
 {
-    int sv[2];
-
-    if (filter_setup(state) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+    if (filter_setup(state) < 0)
         return -1;
-    qmgr_end = vstream_fdopen(sv[0], "qmgr");
-    agent_end = vstream_fdopen(sv[1], "private/local");
-    vstream_set_timeout(qmgr_end, 5);
-    vstream_set_timeout(agent_end, 5);
-    return 0;
+    return fake_pair_open(&qmgr_end, "qmgr", &agent_end, "private/local");
 }
 
 static int
