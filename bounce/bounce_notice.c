@@ -35,8 +35,9 @@
  * notification").
  *
  * A message that cleanup queued only to return it (content refused by
- * header/body checks, message_size_limit or hopcount_limit: the
- * bounce_reason attribute) comes back as its headers, as Postfix's does.
+ * header/body checks or message_size_limit: the bounce_reason attribute)
+ * comes back as its headers, as Postfix's does; one refused for
+ * hopcount_limit (bounce_ret=sender as well) as the sender's RET says.
  *
  * Result: 0 when every needed notice to the sender (or the double
  * bounce) was committed, or none was needed; -1 when it could not be
@@ -209,24 +210,32 @@ bounce_send_one(struct bounce_notice *n, const struct bounce_log *rcpts, const c
 /* Opens the original; fills in the arrival time. NULL when not readable. */
 /*
  * True when cleanup refused the content and the message is queued only
- * to be returned (a bounce_reason attribute in the extracted section).
- * Leaves QF at the start of the content.
+ * to be returned as its headers: a bounce_reason attribute in the
+ * extracted section, without bounce_ret=sender (which cleanup writes
+ * for a refusal that leaves the content fine, hopcount_limit: then the
+ * sender's RET applies). Leaves QF at the start of the content.
  */
 static int
 bounce_content_refused(struct qfile *qf)
 {
     struct vstring *why = vstring_alloc(100);
     struct qfile_rec rec;
-    int type, found = 0;
+    int type, refused = 0, sender_ret = 0;
 
     if (qfile_seek(qf, qfile_info(qf)->extracted_offset, why) == 0) {
-        while (!found && (type = qfile_read(qf, &rec, why)) > 0 && type != REC_TYPE_END)
-            found = type == REC_TYPE_ATTR && strcmp(rec.name, "bounce_reason") == 0;
+        while ((type = qfile_read(qf, &rec, why)) > 0 && type != REC_TYPE_END) {
+            if (type != REC_TYPE_ATTR)
+                continue;
+            if (strcmp(rec.name, "bounce_reason") == 0)
+                refused = 1;
+            else if (strcmp(rec.name, "bounce_ret") == 0 && strcmp(rec.value, "sender") == 0)
+                sender_ret = 1;
+        }
     }
     if (qfile_seek_content(qf, why) < 0)
         msg_warn("%s: %s", qfile_id(qf), vstring_str(why));
     vstring_free(why);
-    return found;
+    return refused && !sender_ret;
 }
 
 static struct qfile *

@@ -44,7 +44,8 @@ cleanup_state_free(struct cleanup_state *state)
         qfile_abort(state->qf);
     myfree(state->queue_id);
     myfree(state->sender);
-    myfree(state->first_rcpt);
+    myfree(state->last_rcpt);
+    argv_free(state->bounce_rcpts);
     myfree(state->filter);
     myfree(state->redirect);
     htable_free(state->attrs, myfree);
@@ -77,6 +78,7 @@ cleanup_state_alloc(struct vstream *client, int flags, struct qfile *qf)
     state->boundaries = argv_alloc(2);
     state->extracted_resent = argv_alloc(2);
     state->bcc = argv_alloc(2);
+    state->bounce_rcpts = argv_alloc(2);
     state->reason = vstring_alloc(100);
     state->header = vstring_alloc(200);
     state->line = vstring_alloc(200);
@@ -318,6 +320,7 @@ cleanup_pre_init(const char *service, char **args)
     cf->duplicate_filter_limit = mail_conf_get_int("duplicate_filter_limit");
     cf->mime_nesting_limit = mail_conf_get_int("mime_nesting_limit");
     cf->header_address_token_limit = mail_conf_get_int("header_address_token_limit");
+    cf->log_resolution = mail_conf_get_int("delay_logging_resolution_limit");
     cf->enable_original_recipient = mail_conf_get_bool("enable_original_recipient");
     cf->disable_mime_input = mail_conf_get_bool("disable_mime_input_processing");
     cf->always_add_missing_headers = mail_conf_get_bool("always_add_missing_headers");

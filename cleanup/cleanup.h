@@ -72,6 +72,7 @@ struct cleanup_config {
     long duplicate_filter_limit;
     long mime_nesting_limit;
     long header_address_token_limit;
+    int log_resolution; /* delay_logging_resolution_limit */
     int enable_original_recipient;
     int disable_mime_input; /* disable_mime_input_processing */
     int always_add_missing_headers;
@@ -113,15 +114,16 @@ struct cleanup_state {
     int seen_time;
     int seen_sender;
     struct timeval arrival;
-    char *sender;           /* after rewriting, internal form */
-    struct htable *attrs;   /* envelope attributes from the client: name -> value */
-    struct htable *dups;    /* recipients already written */
-    long rcpt_count;        /* recipients written */
-    long dup_count;         /* entries in dups */
-    char *first_rcpt;       /* for log lines */
-    int errs;               /* CLEANUP_STAT_* bits */
-    struct vstring *reason; /* why, with the enhanced status code first */
-    int local_context;      /* rewrite_context is local: headers are rewritten */
+    char *sender;              /* after rewriting, internal form */
+    struct htable *attrs;      /* envelope attributes from the client: name -> value */
+    struct htable *dups;       /* recipients already written */
+    long rcpt_count;           /* recipients written */
+    long dup_count;            /* entries in dups */
+    char *last_rcpt;           /* latest recipient written (reject: log line) */
+    struct argv *bounce_rcpts; /* BOUNCE flag: address, orig, ... */
+    int errs;                  /* CLEANUP_STAT_* bits */
+    struct vstring *reason;    /* why, with the enhanced status code first */
+    int local_context;         /* rewrite_context is local: headers are rewritten */
     /* Content. */
     int in_header;          /* 1 while in the primary header section */
     int header_done;        /* missing headers were added */

@@ -287,8 +287,12 @@ cleanup_out_recipient(struct cleanup_state *state, const struct qfile_rcpt *rcpt
     myfree(key);
     out.status = REC_RCPT_PENDING;
     out.address = address;
-    if (state->first_rcpt == NULL)
-        state->first_rcpt = mystrdup(address);
+    myfree(state->last_rcpt);
+    state->last_rcpt = mystrdup(address);
+    if (state->flags & CLEANUP_FLAG_BOUNCE) {
+        argv_add(state->bounce_rcpts, address);
+        argv_add(state->bounce_rcpts, rcpt->orig_rcpt ? rcpt->orig_rcpt : "");
+    }
     state->rcpt_count++;
     if (state->qf && qfile_put_rcpt(state->qf, &out) < 0)
         cleanup_fail(state, CLEANUP_STAT_WRITE, "4.3.0 queue file write error");

@@ -19,6 +19,7 @@
  *   cleanup_log_action(state, action, class, content, text)
  *       the log line, as Postfix writes it:
  *       "ID: reject: header Subject: x from local; from=<s> to=<r>: 5.7.1 ..."
+ *       where r is the latest recipient written so far (none: no to=).
  *
  * A lookup error makes the message fail with CLEANUP_STAT_DEFER.
  * The checks apply only when the client asked for them with
@@ -58,8 +59,8 @@ cleanup_log_action(struct cleanup_state *state, const char *action, const char *
     else
         vstring_strcat(buf, "local");
     vstring_sprintf_append(buf, "; from=<%s>", state->sender ? state->sender : "");
-    if (state->first_rcpt)
-        vstring_sprintf_append(buf, " to=<%s>", state->first_rcpt);
+    if (state->last_rcpt)
+        vstring_sprintf_append(buf, " to=<%s>", state->last_rcpt);
     if (proto)
         vstring_sprintf_append(buf, " proto=%s", proto);
     if (helo)

@@ -12,10 +12,20 @@
  *         file is given up, the client gets the status and reason;
  *       - no recipients: CLEANUP_STAT_RCPT;
  *       - rejected content (header/body checks, message_size_limit,
- *         hopcount_limit): with CLEANUP_FLAG_BOUNCE the message is
- *         committed with the bounce_reason attribute (qmgr returns it to
- *         the sender), else it is refused with the status;
+ *         hopcount_limit) without CLEANUP_FLAG_BOUNCE: refused with the
+ *         status; with it, the message is committed with the
+ *         bounce_reason attribute (plus bounce_ret=sender when only
+ *         hopcount_limit refused it: the notice returns the content as
+ *         the sender's RET says, not only its headers), never held, and
+ *         once the commit succeeded cleanup logs each recipient as
+ *         Postfix's cleanup does, "ID: to=<R>, orig_to=<O>, relay=none,
+ *         delay=D, delays=D/0/0/0, dsn=X.Y.Z, status=bounced (TEXT)";
+ *         qmgr returns it to the sender saying nothing of its own
+ *         (docs/queue-format.md, "Refused content"). Only a reason that
+ *         starts with 5 is logged so, as qmgr tests it; a 4.X.X one is
+ *         deferred and logged by qmgr;
  *       - DISCARD (action or flag): nothing is queued, status 0;
+ *         (a HOLD action does not hold refused content: it is bounced now);
  *       - otherwise the filter and redirect attributes are written, the
  *         file moves to hold when a HOLD action said so, qfile_commit
  *         makes it exist, qmgr gets the "I" wake-up (not for hold), and
@@ -24,11 +34,13 @@
  */
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cleanup.h"
 #include "mail/addr_parse.h"
 #include "mail/attr.h"
 #include "mail/mail_connect.h"
+#include "mail/log_delay.h"
 #include "mail/mail_queue.h"
 #include "util/msg.h"
 #include "util/mymalloc.h"
@@ -82,7 +94,61 @@ cleanup_write_extracted(struct cleanup_state *state)
     if ((state->errs & CLEANUP_STAT_CONTENT) &&
         qfile_put_attr(state->qf, "bounce_reason", vstring_str(state->reason)) < 0)
         return -1;
+    /* Content that is fine (too many hops) goes back as the sender's RET says. */
+    if ((state->errs & CLEANUP_STAT_CONTENT) == CLEANUP_STAT_HOPS &&
+        qfile_put_attr(state->qf, "bounce_ret", "sender") < 0)
+        return -1;
     return 0;
+}
+
+/* Splits REASON "X.Y.Z text" into status and text; the text. */
+static const char *
+cleanup_split_dsn(const char *reason, struct vstring *status)
+{
+    size_t len = strcspn(reason, " ");
+
+    if (len >= 5 && len <= 11 && (reason[0] == '4' || reason[0] == '5') && reason[1] == '.') {
+        vstring_strncpy(status, reason, len);
+        reason += len;
+        while (*reason == ' ')
+            reason++;
+    } else {
+        vstring_strcpy(status, "5.0.0");
+    }
+    return reason;
+}
+
+/*
+ * The committed message is returned to its sender by qmgr, which logs
+ * nothing about it: the delivery log lines are cleanup's, as in Postfix.
+ */
+static void
+cleanup_log_bounced(struct cleanup_state *state)
+{
+    struct vstring *status = vstring_alloc(16);
+    struct vstring *line = vstring_alloc(200);
+    const char *text = cleanup_split_dsn(vstring_str(state->reason), status);
+    int64_t arrival = (int64_t)state->arrival.tv_sec * 1000000 + state->arrival.tv_usec;
+    struct argv *rcpts = state->bounce_rcpts;
+    int64_t delay;
+
+    if (vstring_str(state->reason)[0] == '5') { /* as qmgr_message_refused */
+        for (size_t i = 0; i + 1 < rcpts->argc; i += 2) {
+            vstring_sprintf(line, "%s: to=<%s>", state->queue_id, rcpts->argv[i]);
+            if (*rcpts->argv[i + 1] && strcasecmp(rcpts->argv[i + 1], rcpts->argv[i]) != 0)
+                vstring_sprintf_append(line, ", orig_to=<%s>", rcpts->argv[i + 1]);
+            vstring_strcat(line, ", relay=none, delay=");
+            delay = log_delay_now() - arrival;
+            log_delay_append(line, delay, cleanup_cf.log_resolution);
+            vstring_strcat(line, ", delays=");
+            log_delay_append(line, delay, cleanup_cf.log_resolution);
+            vstring_sprintf_append(line, "/0/0/0, dsn=%s, status=bounced (%s)", vstring_str(status),
+                                   text);
+            msg_info("%s", vstring_str(line));
+        }
+    }
+    vstring_free(status);
+    vstring_free(line);
 }
 
 static void
@@ -94,7 +160,8 @@ cleanup_commit(struct cleanup_state *state)
     if (cleanup_write_extracted(state) < 0) {
         msg_warn("%s: %s", state->queue_id, qfile_error(qf));
         cleanup_give_up(state, CLEANUP_STAT_WRITE, "4.3.0 queue file write error");
-    } else if (state->hold && qfile_change_queue(qf, MAIL_QUEUE_HOLD, why) < 0) {
+    } else if (state->hold && (state->errs & CLEANUP_STAT_CONTENT) == 0 &&
+               qfile_change_queue(qf, MAIL_QUEUE_HOLD, why) < 0) {
         msg_warn("%s: %s", state->queue_id, vstring_str(why));
         cleanup_give_up(state, CLEANUP_STAT_WRITE, "4.3.0 queue file write error");
     } else {
@@ -103,7 +170,9 @@ cleanup_commit(struct cleanup_state *state)
             msg_warn("%s: %s", state->queue_id, vstring_str(why));
             cleanup_reply(state, CLEANUP_STAT_WRITE, "4.3.0 queue file write error");
         } else {
-            if (!state->hold &&
+            if (state->errs & CLEANUP_STAT_CONTENT)
+                cleanup_log_bounced(state);
+            if ((!state->hold || (state->errs & CLEANUP_STAT_CONTENT)) &&
                 mail_trigger(MAIL_CLASS_PUBLIC, cleanup_cf.queue_service_name, "I", 1) < 0)
                 msg_warn("%s: trigger %s/%s: %m", state->queue_id, MAIL_CLASS_PUBLIC,
                          cleanup_cf.queue_service_name);

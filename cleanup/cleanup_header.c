@@ -6,7 +6,9 @@
  *       HEADER is the header with its continuation lines joined by "\n".
  *       header_checks (mime_header_checks for Content-* and
  *       MIME-Version) may act on it first. Then: Received: is counted
- *       (hopcount_limit); Message-Id: is logged ("ID: message-id=<...>");
+ *       (hopcount_limit: from the limit-th on, each one logs "warning: ID:
+ *       message rejected: hopcount exceeded" and the message fails with
+ *       CLEANUP_STAT_HOPS "5.4.0 too many hops"); Message-Id: is logged ("ID: message-id=<...>");
  *       with extract_recipients=yes the To:, Cc: and Bcc: addresses are
  *       kept as written (they become the recipients' orig_rcpt) for the
  *       extracted section (those of Resent-To:, Resent-Cc: and
@@ -22,7 +24,7 @@
  *       message_drop_headers (Bcc:, Content-Length:, Resent-Bcc:,
  *       Return-Path: by default) are not written.
  *   cleanup_header_done(state)
- *       the hop count check, then for local submissions (or
+ *       for local submissions (or
  *       always_add_missing_headers) the missing Message-Id:, Date:,
  *       From: (with full_name per header_from_format) and the
  *       undisclosed_recipients_header. A message with any of the
@@ -224,8 +226,11 @@ cleanup_header(struct cleanup_state *state, struct vstring *header)
     }
     header_line_name(name, vstring_str(header));
     kind = cleanup_header_kind(vstring_str(name), &extract);
-    if (strcasecmp(vstring_str(name), "Received") == 0)
-        state->hop_count++;
+    if (strcasecmp(vstring_str(name), "Received") == 0 &&
+        ++state->hop_count >= cleanup_cf.hopcount_limit) {
+        msg_warn("%s: message rejected: hopcount exceeded", state->queue_id);
+        cleanup_fail(state, CLEANUP_STAT_HOPS, "5.4.0 too many hops");
+    }
     if (strcasecmp(vstring_str(name), "Content-Type") == 0)
         cleanup_mime_type(state, header);
     cleanup_header_seen(state, vstring_str(name), header);
@@ -329,8 +334,6 @@ cleanup_header_done(struct cleanup_state *state)
     if (state->header_done)
         return;
     state->header_done = 1;
-    if (state->hop_count >= cleanup_cf.hopcount_limit)
-        cleanup_fail(state, CLEANUP_STAT_HOPS, "5.4.6 too many hops");
     if (state->local_context || cleanup_cf.always_add_missing_headers) {
         if (state->resent) {
             cleanup_add_missing(state, "Resent-", state->seen_resent_msgid, state->seen_resent_date,

@@ -106,6 +106,7 @@ cleanup_message_begin(struct cleanup_state *state)
                         cleanup_cf.myhostname, cleanup_cf.mail_name, uid, state->queue_id,
                         cleanup_mail_date(date, state->arrival.tv_sec));
         cleanup_out_text(state, vstring_str(state->scratch));
+        state->hop_count++; /* as Postfix, whose pickup writes this header: one hop */
     }
     vstring_free(date);
 }

@@ -24,7 +24,9 @@
  *        now + (now - arrival) clamped to minimal_backoff_time ..
  *        maximal_backoff_time.
  *     5. otherwise: a "trace" request when a trace log exists, then the
- *        logs and the file are removed: "ID: removed".
+ *        logs and the file are removed: "ID: removed" (not for a message
+ *        whose content cleanup refused, a 5.X.X bounce_reason: Postfix's
+ *        qmgr never sees such a message, and cleanup logged its fate).
  *   Every move and removal follows the lock rule (qmgr_message_lock); a
  *   message someone else moved or deleted is forgotten without a word.
  *
@@ -168,10 +170,21 @@ qmgr_message_defer(struct qmgr_message *msg)
     qmgr_scan_request();
 }
 
+/* As qmgr_message_refused in qmgr_message.c: bounced without a word. */
+static int
+qmgr_message_silent(const struct qmgr_message *msg)
+{
+    const char *reason = htable_find(msg->attrs, "bounce_reason");
+
+    return reason != NULL && reason[0] == '5' && (msg->trace_flags & 2) == 0;
+}
+
 /* Step 5 (and 1): logs and file removed. */
 static void
 qmgr_message_remove(struct qmgr_message *msg)
 {
+    int silent = qmgr_message_silent(msg);
+
     if (qmgr_message_lock(msg) == 0) {
         dsn_log_remove(MAIL_QUEUE_BOUNCE, msg->queue_id);
         dsn_log_remove(MAIL_QUEUE_DEFER, msg->queue_id);
@@ -180,11 +193,11 @@ qmgr_message_remove(struct qmgr_message *msg)
             if (mail_queue_rename(msg->queue_id, MAIL_QUEUE_ACTIVE, MAIL_QUEUE_SAVED, 0) < 0 &&
                 errno != ENOENT)
                 msg_warn("%s: move to %s queue: %m", msg->queue_id, MAIL_QUEUE_SAVED);
-            else
+            else if (!silent)
                 msg_info("%s: removed", msg->queue_id);
         } else if (mail_queue_remove(MAIL_QUEUE_ACTIVE, msg->queue_id) < 0 && errno != ENOENT)
             msg_warn("%s: remove %s/%s: %m", msg->queue_id, MAIL_QUEUE_ACTIVE, msg->queue_id);
-        else
+        else if (!silent)
             msg_info("%s: removed", msg->queue_id);
         qmgr_message_unlock(msg);
     }

@@ -12,7 +12,8 @@
  *       names the locked file, rename to active. Then validates it; a
  *       corrupt file is quarantined (mail_queue_quarantine) and NULL
  *       returned, a read error moves it to deferred. Logs
- *       "ID: from=<SENDER>, size=N, nrcpt=N (queue active)".
+ *       "ID: from=<SENDER>, size=N, nrcpt=N (queue active)", except for
+ *       a refused message (below).
  *   qmgr_message_feed(msg)        reads and dispatches the next slice
  *   qmgr_message_entry_done(msg)  an entry is finished; the last one of the
  *                                 last slice finishes the message
@@ -28,9 +29,14 @@
  * qmgr_result.c.
  *
  * Message attributes acted on (written by cleanup): bounce_reason (bounce
- * every recipient with it), filter (transport:nexthop instead of the
- * resolved one), redirect (deliver to that address instead), trace_flags
- * (1: record every result in the trace log; 2: verification only).
+ * every recipient with it; a 5.X.X reason makes a "refused" message,
+ * qmgr_message_refused: cleanup logged its recipients' bounced lines, so
+ * qmgr writes the bounce log and sends the notice without a log line of
+ * its own, no "queue active", no "removed", as Postfix's qmgr never sees
+ * such a message; a 4.X.X one defers every recipient, logged), filter
+ * (transport:nexthop instead of the resolved one), redirect (deliver to
+ * that address instead), trace_flags (1: record every result in the
+ * trace log; 2: verification only).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +73,19 @@ static struct vstring *qmgr_path;
  * when that copy is freed, the scans run again.
  */
 static struct htable *qmgr_message_ids;
+
+/*
+ * A message whose content cleanup refused (a 5.X.X bounce_reason): cleanup
+ * logged its bounced lines; qmgr bounces it silently. The same test is in
+ * qmgr_finish.c.
+ */
+static int
+qmgr_message_refused(const struct qmgr_message *msg)
+{
+    const char *reason = htable_find(msg->attrs, "bounce_reason");
+
+    return reason != NULL && reason[0] == '5' && (msg->trace_flags & 2) == 0;
+}
 
 static void
 qmgr_message_buffers(void)
@@ -292,8 +311,10 @@ qmgr_message_activate(const char *from_queue, const char *path, const char *id)
     /* The defer log describes the previous attempt; the expiry bounce may want it. */
     if (!msg->admin_expired)
         dsn_log_remove(MAIL_QUEUE_DEFER, id);
-    msg_info("%s: from=<%s>, size=%llu, nrcpt=%u (queue active)", id, msg->sender,
-             (unsigned long long)qfile_log_size(qfile_info(qf)), (unsigned)qfile_info(qf)->rcpt_count);
+    if (!qmgr_message_refused(msg))
+        msg_info("%s: from=<%s>, size=%llu, nrcpt=%u (queue active)", id, msg->sender,
+                 (unsigned long long)qfile_log_size(qfile_info(qf)),
+                 (unsigned)qfile_info(qf)->rcpt_count);
     (void)from_queue;
     return msg;
 }
@@ -447,8 +468,11 @@ qmgr_message_dispatch(struct qmgr_message *msg, struct qmgr_rcpt *rcpt)
         qmgr_message_expired_rcpt(msg, rcpt);
     } else if (bounce_reason && *bounce_reason) {
         text = qmgr_split_dsn(bounce_reason, status, sizeof(status), "5.0.0");
-        qmgr_message_local_result(msg, rcpt, status[0] == '4' ? DEL_RCPT_DEFER : DEL_RCPT_BOUNCE,
-                                  status, text);
+        if (qmgr_message_refused(msg))
+            qmgr_message_result(msg, rcpt, DEL_RCPT_BOUNCE, status, "failed", text, "none");
+        else
+            qmgr_message_local_result(
+                msg, rcpt, status[0] == '4' ? DEL_RCPT_DEFER : DEL_RCPT_BOUNCE, status, text);
     } else {
         qmgr_message_route(msg, rcpt);
     }

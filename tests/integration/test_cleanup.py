@@ -453,8 +453,9 @@ def test_hopcount_limit(instance_factory):
     hops = "".join(f"Received: from h{i} by h{i + 1}\n" for i in range(3))
     rc, out = submit(inst, hops + "Subject: loop\n\nx\n", ["bob@example.org"], attrs=LOCAL,
                      flags="map_ok")
-    assert rc == 1 and out == "status 16: 5.4.6 too many hops", out
-    rc, qid = submit(inst, hops[:-1].rsplit("\n", 1)[0] + "\nSubject: ok\n\nx\n",
+    assert rc == 1 and out == "status 16: 5.4.0 too many hops", out
+    # The Received: header of the local submission is a hop too, as in Postfix.
+    rc, qid = submit(inst, hops.split("\n", 1)[0] + "\nSubject: ok\n\nx\n",
                      ["bob@example.org"], attrs=LOCAL, flags="map_ok")
     assert rc == 0, qid
 
