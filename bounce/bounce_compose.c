@@ -146,7 +146,50 @@ bounce_intro(struct bounce_out *out, const struct bounce_notice *n)
     bounce_put(out, "");
 }
 
-/* "<addr>: reason", with the original address when it differs. */
+#define BOUNCE_WRAP_WIDTH 79  /* longest line of a wrapped paragraph */
+#define BOUNCE_WRAP_INDENT 4  /* spaces before each following line */
+
+/*
+ * Emits the text of out->line as a paragraph, as Postfix lays out the
+ * recipients of a notice: words (runs of non-blanks) filled into lines of
+ * at most BOUNCE_WRAP_WIDTH characters, the lines after the first
+ * indented by BOUNCE_WRAP_INDENT spaces; a word too long for any line
+ * stands alone on its line.
+ */
+static void
+bounce_wrap(struct bounce_out *out)
+{
+    struct vstring *text = vstring_alloc(vstring_len(out->line) + 1);
+    struct vstring *line = vstring_alloc(BOUNCE_WRAP_WIDTH + 1);
+    char *cp;
+    char *word;
+    size_t indent = 0;
+
+    vstring_strcpy(text, vstring_str(out->line));
+    for (cp = vstring_str(text); (word = strsep(&cp, " \t")) != NULL;) {
+        if (*word == 0)
+            continue;
+        if (vstring_len(line) > indent &&
+            vstring_len(line) + 1 + strlen(word) > BOUNCE_WRAP_WIDTH) {
+            bounce_put(out, vstring_str(line));
+            vstring_reset(line);
+            indent = BOUNCE_WRAP_INDENT;
+            vstring_sprintf(line, "%*s", (int)indent, "");
+        }
+        if (vstring_len(line) > indent)
+            vstring_addch(line, ' ');
+        vstring_strcat(line, word);
+    }
+    if (vstring_len(line) > indent)
+        bounce_put(out, vstring_str(line));
+    vstring_free(line);
+    vstring_free(text);
+}
+
+/*
+ * "<addr>: reason", with the original address when it differs, each a
+ * wrapped paragraph followed by an empty line.
+ */
 static void
 bounce_human_rcpts(struct bounce_out *out, const struct bounce_notice *n)
 {
@@ -154,11 +197,17 @@ bounce_human_rcpts(struct bounce_out *out, const struct bounce_notice *n)
 
     for (size_t i = 0; i < n->rcpt_count; i++) {
         r = n->rcpts + i;
+        vstring_reset(out->line);
         if (*r->orig_rcpt && strcasecmp(r->orig_rcpt, r->address) != 0)
-            bounce_printf(out, "<%s> (expanded from <%s>): %s", r->address, r->orig_rcpt,
-                          r->reason);
+            vstring_sprintf(out->line, "<%s> (expanded from <%s>): %s", r->address, r->orig_rcpt,
+                            r->reason);
         else
-            bounce_printf(out, "<%s>: %s", r->address, r->reason);
+            vstring_sprintf(out->line, "<%s>: %s", r->address, r->reason);
+        for (char *cp = vstring_str(out->line); *cp; cp++)
+            if ((unsigned char)*cp < 0x20)
+                *cp = ' ';
+        bounce_wrap(out);
+        bounce_put(out, "");
     }
 }
 
@@ -348,8 +397,7 @@ bounce_compose(const struct bounce_notice *n, bounce_put_fn put, void *context)
     bounce_put(&out, "Content-Transfer-Encoding: 8bit");
     bounce_put(&out, "");
     bounce_intro(&out, n);
-    bounce_human_rcpts(&out, n);
-    bounce_put(&out, "");
+    bounce_human_rcpts(&out, n); /* ends with an empty line */
     bounce_printf(&out, "--%s", vstring_str(boundary));
     bounce_put(&out, "Content-Description: Delivery report");
     bounce_put(&out, "Content-Type: message/delivery-status");

@@ -56,6 +56,28 @@ qmgr_message_append(struct qmgr_message *msg, const char *queue, const struct ds
 }
 
 /*
+ * A trace log record (sendmail -v and -bv reports, NOTIFY=SUCCESS): as
+ * Postfix words them, the reason says which agent spoke, "delivery via
+ * RELAY: REASON", unless no agent did (relay "none").
+ */
+static void
+qmgr_message_trace(struct qmgr_message *msg, const struct dsn_log_entry *e)
+{
+    struct dsn_log_entry traced = *e;
+    struct vstring *reason;
+
+    if (e->relay == NULL || *e->relay == 0 || strcmp(e->relay, "none") == 0) {
+        qmgr_message_append(msg, MAIL_QUEUE_TRACE, e);
+        return;
+    }
+    reason = vstring_alloc(100);
+    vstring_sprintf(reason, "delivery via %s: %s", e->relay, e->reason);
+    traced.reason = vstring_str(reason);
+    qmgr_message_append(msg, MAIL_QUEUE_TRACE, &traced);
+    vstring_free(reason);
+}
+
+/*
  * Tells the fast flush service that MSG waits for the domain of RCPT, as
  * Postfix's deferral path does (flush_add checks fast_flush_domains
  * first, so an ineligible domain costs no connection). Called without the
@@ -103,17 +125,17 @@ qmgr_message_result(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt, int 
     why = vstring_alloc(100);
     msg->sent_count++;
     if (msg->trace_flags & 2) {
-        qmgr_message_append(msg, MAIL_QUEUE_TRACE, &e);
+        qmgr_message_trace(msg, &e);
     } else if (status == DEL_RCPT_DEFER) {
         qmgr_message_append(msg, MAIL_QUEUE_DEFER, &e);
         qmgr_message_add_deferral(msg, rcpt, dsn_status, reason);
         deferred = 1;
         if (msg->trace_flags & 1)
-            qmgr_message_append(msg, MAIL_QUEUE_TRACE, &e);
+            qmgr_message_trace(msg, &e);
     } else {
         if ((msg->trace_flags & 1) ||
             (status == DEL_RCPT_OK && (rcpt->notify & REC_NOTIFY_SUCCESS)))
-            qmgr_message_append(msg, MAIL_QUEUE_TRACE, &e);
+            qmgr_message_trace(msg, &e);
         if (status == DEL_RCPT_BOUNCE && qmgr_message_append(msg, MAIL_QUEUE_BOUNCE, &e) < 0) {
             qmgr_message_add_deferral(msg, rcpt, "4.3.0", "cannot record bounce");
         } else if (qfile_rcpt_done(msg->qf, rcpt->offset, why) < 0) {
@@ -179,7 +201,7 @@ qmgr_message_expansion(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
         e.relay = leaves[i].relay;
         if ((msg->trace_flags & 3) ||
             (leaves[i].status == DEL_RCPT_OK && (rcpt->notify & REC_NOTIFY_SUCCESS)))
-            qmgr_message_append(msg, MAIL_QUEUE_TRACE, &e);
+            qmgr_message_trace(msg, &e);
         if (!(msg->trace_flags & 2) && leaves[i].status == DEL_RCPT_BOUNCE &&
             qmgr_message_append(msg, MAIL_QUEUE_BOUNCE, &e) < 0)
             lost = 1;

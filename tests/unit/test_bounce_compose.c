@@ -311,6 +311,29 @@ test_postmaster_and_double_bounce(void **state)
 }
 
 static void
+test_recipients_are_wrapped_paragraphs(void **state)
+{
+    struct qfile *qf;
+    struct bounce_notice n = make_notice(BOUNCE_KIND_FAILURE, &qf);
+    struct bounce_rcpt r = rcpt_bob;
+
+    (void)state;
+    r.reason = "delivery via local: a reason long enough to need a second line, and a "
+               "third one too, with a word-that-is-longer-than-any-line-of-the-paragraph-"
+               "can-hold-so-it-stands-alone end";
+    n.rcpts = &r;
+    assert_int_equal(bounce_compose(&n, collect, NULL), 0);
+    assert_non_null(strstr(vstring_str(text),
+                           "<bob@example.com>: delivery via local: a reason long enough to need a "
+                           "second\n"
+                           "    line, and a third one too, with a\n"
+                           "    word-that-is-longer-than-any-line-of-the-paragraph-can-hold-so-it-"
+                           "stands-alone\n"
+                           "    end\n\n"));
+    qfile_close(qf);
+}
+
+static void
 test_bad_text_and_no_original(void **state)
 {
     struct qfile *qf;
@@ -324,8 +347,9 @@ test_bad_text_and_no_original(void **state)
     n.rcpts = &r;
     n.to = "we ird@example.com";
     assert_int_equal(bounce_compose(&n, collect, NULL), 0);
+    /* Control characters are blanks, and blanks separate words of the paragraph. */
     assert_non_null(
-        strstr(vstring_str(text), "<bob@example.com>: evil  Content-Type: text/html  x\n"));
+        strstr(vstring_str(text), "<bob@example.com>: evil Content-Type: text/html x\n\n"));
     assert_non_null(strstr(vstring_str(text), "To: \"we ird\"@example.com\n"));
     assert_null(strstr(vstring_str(text), "message/rfc822"));
     assert_null(strstr(vstring_str(text), "Subject: hello"));
@@ -340,6 +364,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_headers_only, compose_setup, compose_teardown),
         cmocka_unit_test_setup_teardown(test_delay_and_reports, compose_setup, compose_teardown),
         cmocka_unit_test_setup_teardown(test_postmaster_and_double_bounce, compose_setup,
+                                        compose_teardown),
+        cmocka_unit_test_setup_teardown(test_recipients_are_wrapped_paragraphs, compose_setup,
                                         compose_teardown),
         cmocka_unit_test_setup_teardown(test_bad_text_and_no_original, compose_setup,
                                         compose_teardown),
