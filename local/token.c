@@ -16,6 +16,9 @@
  *
  * Items are split at commas and newlines outside "..." quotes; a quoted
  * item loses its quotes and backslash escapes. An empty item is skipped.
+ * Within an unquoted item blanks separate addresses too, as in Postfix
+ * (local_deliver_words): "root nobody" is two recipients, and an
+ * unquoted command or file name ends at the first blank.
  * A command or file in a context that the allow_mail_to_* parameter does
  * not list bounces with 5.7.1 "mail to command is restricted" (or file).
  */
@@ -26,9 +29,12 @@
 #include "mail/addr_parse.h"
 #include "mail/resolve_addr.h"
 #include "mail/rewrite_addr.h"
+#include "mail/tok822.h"
 #include "util/argv.h"
 #include "util/mymalloc.h"
 #include "util/stringops.h"
+
+#define LOCAL_TOKEN_LIMIT 10240 /* tokens parsed per item */
 
 /* Splits LIST into items (copies). */
 static struct argv *
@@ -79,13 +85,68 @@ local_unquote_item(const char *item)
     return vstring_export(out);
 }
 
+/* Does an unquoted item start with a command, file, :include: or \\user? */
+static int
+local_special_item(const char *item)
+{
+    return item[0] == '|' || item[0] == '/' || item[0] == '\\' ||
+           strncasecmp(item, ":include:", 9) == 0;
+}
+
+/*
+ * An unquoted item as Postfix reads it: an address list in which blanks
+ * also separate addresses ("root nobody", "root (c) daemon", "x <a@b>
+ * y"), so no word is dropped. An unquoted command or file ends at the
+ * first blank ("|/bin/echo hi" is the command "/bin/echo" and the address
+ * "hi"; quote the whole item to keep the blanks). Each address goes to
+ * local_deliver_item in external form, so that a quoted "|cmd" or
+ * "/file" among them is a command or file again.
+ */
+static void
+local_deliver_words(struct local_state *state, const char *item)
+{
+    struct vstring *buf = vstring_alloc(64);
+    size_t len;
+    struct tok822 *tree;
+
+    while (*item == ' ' || *item == '\t')
+        item++;
+    if (*item == '"' || !local_special_item(item)) {
+        tree = tok822_parse(item, LOCAL_TOKEN_LIMIT, NULL);
+        for (struct tok822 *tp = tree; tp; tp = tp->next) {
+            if (tp->type != TOK822_ADDR)
+                continue;
+            vstring_reset(buf);
+            tok822_externalize(buf, tp->head, 0);
+            if (vstring_len(buf) > 0)
+                local_deliver_item(state, vstring_str(buf));
+        }
+        tok822_free_tree(tree);
+    } else {
+        len = strcspn(item, " \t");
+        vstring_strncpy(buf, item, len);
+        local_deliver_item(state, vstring_str(buf));
+        if (item[len])
+            local_deliver_words(state, item + len);
+    }
+    vstring_free(buf);
+}
+
 void
 local_deliver_list(struct local_state *state, const char *list)
 {
     struct argv *items = local_split_list(list);
+    size_t len;
 
-    for (size_t i = 0; i < items->argc; i++)
-        local_deliver_item(state, items->argv[i]);
+    for (size_t i = 0; i < items->argc; i++) {
+        len = strlen(items->argv[i]);
+        /* One quoted string is one item, blanks and all ("|cmd args"). */
+        if (len >= 2 && items->argv[i][0] == '"' && items->argv[i][len - 1] == '"' &&
+            strchr(items->argv[i] + 1, '"') == items->argv[i] + len - 1)
+            local_deliver_item(state, items->argv[i]);
+        else
+            local_deliver_words(state, items->argv[i]);
+    }
     argv_free(items);
 }
 
