@@ -146,6 +146,13 @@ bounce_intro(struct bounce_out *out, const struct bounce_notice *n)
     bounce_put(out, "");
 }
 
+/* ADDR in external form ("\"a b\"@example.com"), in BUF. */
+static const char *
+bounce_quote(struct vstring *buf, const char *addr)
+{
+    return vstring_str(quote_822_local(buf, addr, QUOTE_FLAG_DEFAULT));
+}
+
 #define BOUNCE_WRAP_WIDTH 79  /* longest line of a wrapped paragraph */
 #define BOUNCE_WRAP_INDENT 4  /* spaces before each following line */
 
@@ -195,20 +202,26 @@ bounce_human_rcpts(struct bounce_out *out, const struct bounce_notice *n)
 {
     const struct bounce_rcpt *r;
 
+    struct vstring *addr = vstring_alloc(100);
+    struct vstring *orig = vstring_alloc(100);
+
     for (size_t i = 0; i < n->rcpt_count; i++) {
         r = n->rcpts + i;
         vstring_reset(out->line);
         if (*r->orig_rcpt && strcasecmp(r->orig_rcpt, r->address) != 0)
-            vstring_sprintf(out->line, "<%s> (expanded from <%s>): %s", r->address, r->orig_rcpt,
+            vstring_sprintf(out->line, "<%s> (expanded from <%s>): %s",
+                            bounce_quote(addr, r->address), bounce_quote(orig, r->orig_rcpt),
                             r->reason);
         else
-            vstring_sprintf(out->line, "<%s>: %s", r->address, r->reason);
+            vstring_sprintf(out->line, "<%s>: %s", bounce_quote(addr, r->address), r->reason);
         for (char *cp = vstring_str(out->line); *cp; cp++)
             if ((unsigned char)*cp < 0x20)
                 *cp = ' ';
         bounce_wrap(out);
         bounce_put(out, "");
     }
+    vstring_free(addr);
+    vstring_free(orig);
 }
 
 /* Is RELAY a remote host ("mx.example.com[192.0.2.1]:25"), not a local agent? */
@@ -229,11 +242,14 @@ bounce_report_rcpt(struct bounce_out *out, const struct bounce_notice *n,
     char date[64];
     int len;
 
-    bounce_printf(out, "Final-Recipient: rfc822; %s", r->address);
+    struct vstring *quoted = vstring_alloc(100);
+
+    bounce_printf(out, "Final-Recipient: rfc822; %s", bounce_quote(quoted, r->address));
     if (semi != NULL && semi > r->dsn_orcpt)
         bounce_printf(out, "Original-Recipient: %s", r->dsn_orcpt);
     else if (*r->orig_rcpt && strcasecmp(r->orig_rcpt, r->address) != 0)
-        bounce_printf(out, "Original-Recipient: rfc822; %s", r->orig_rcpt);
+        bounce_printf(out, "Original-Recipient: rfc822; %s", bounce_quote(quoted, r->orig_rcpt));
+    vstring_free(quoted);
     bounce_printf(out, "Action: %s", r->action);
     bounce_printf(out, "Status: %s", r->status);
     said = NULL;
