@@ -131,13 +131,13 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBTERN)
 # libFuzzer targets: the library is rebuilt with clang and coverage instrumentation.
 $(O)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
 $(O)/fuzz/libtern-fuzz.a: $(FUZZ_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 $(O)/fuzz/%: tests/fuzz/%.c $(O)/fuzz/libtern-fuzz.a
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+	$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -MMD -MP -MT $@ -MF $@.d -o $@ $^ $(LIBS)
 
 fuzz: $(FUZZ_BINS)
 fuzz-long: fuzz
@@ -167,4 +167,4 @@ bench: all
 clean:
 	rm -rf $(O) build-asan
 
--include $(LIB_OBJS:.o=.d) $(UNIT_BINS:=.d) $(foreach p,$(PROGS) $(TEST_PROGS),$(patsubst %.c,$(O)/%.d,$($(p)_SRCS)))
+-include $(LIB_OBJS:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d) $(foreach p,$(PROGS) $(TEST_PROGS),$(patsubst %.c,$(O)/%.d,$($(p)_SRCS)))

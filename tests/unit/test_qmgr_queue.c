@@ -286,7 +286,9 @@ test_failed_cohorts_kill_and_success_resets(void **state)
     assert_int_equal(deferred_count, 1);
     assert_string_equal(deferred_reason, "delivery temporarily suspended: connect refused");
     assert_null(q->todo);
-    qmgr_queue_forget_dead(); /* the F trigger */
+    struct qmgr_transport *transport = q->transport;
+    qmgr_queue_forget_dead(); /* the F trigger; the now idle queue may be freed */
+    q = qmgr_queue_find(transport, "f.example");
     assert_null(q->dead_reason);
     assert_true(q->window == 2);
 }
